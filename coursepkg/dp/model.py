@@ -1,0 +1,160 @@
+"""`Model`: the base class of seed 000's networks.
+
+A subclass creates its layers in ``__init__`` with ``self.Linear_Layer(n_in, n_out, name)``
+and defines ``forward(x)`` and ``loss(x, y)``; the optimizers only use ``get_param``,
+``set_param`` and ``get_grad``::
+
+    class Net(Model):
+        def __init__(self):
+            super().__init__()                      # or super().__init__(seed=1)
+            self.hidden = self.Linear_Layer(4, 10, "h0")
+            self.out = self.Linear_Layer(10, 1, "h1")
+
+        def forward(self, x):                       # x: (batch, 4) -> (batch, 1)
+            return self.out(self.hidden(Node(x)).tanh()).sigmoid()
+
+        def loss(self, x, y):                       # summed binary cross-entropy, (1, 1)
+            y, y_hat = Node(y), self.forward(x)
+            return -(y * y_hat.log() + (1 - y) * (1 - y_hat).log()).sum()
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .node import Node
+
+#: Seed used when ``Model(seed=None)``: every network starts from the same weights, so a
+#: notebook gives the same numbers on every run. Pass ``seed=`` to get other weights.
+DEFAULT_SEED = 0
+
+
+def make_rng(seed) -> np.random.Generator:
+    """A Generator from ``None`` (fixed ``DEFAULT_SEED``), an int, or a Generator (used as is)."""
+    if seed is None:
+        return np.random.default_rng(DEFAULT_SEED)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.default_rng(int(seed))
+    raise TypeError(f"seed must be None, an int or a numpy.random.Generator, got {type(seed).__name__}")
+
+
+class Linear:
+    """A dense layer ``x @ W + b``: x (batch, n_in) -> (batch, n_out).
+
+    ``W`` (n_in, n_out) and ``b`` (1, n_out) are the model's parameter Nodes, so the
+    layer always uses the model's current values.
+    """
+
+    def __init__(self, name: str, W: Node, b: Node):
+        self.name, self.W, self.b = name, W, b
+
+    def __call__(self, x) -> Node:
+        if not isinstance(x, Node):
+            x = Node(x)
+        n_in = self.W.value.shape[0]
+        if x.value.shape[1] != n_in:
+            raise ValueError(
+                f"layer '{self.name}' expects inputs with {n_in} features (W is {self.W.value.shape}), "
+                f"got an input of shape {x.value.shape}"
+            )
+        return x @ self.W + self.b
+
+    def __repr__(self) -> str:
+        n_in, n_out = self.W.value.shape
+        return f"Linear(name={self.name!r}, n_in={n_in}, n_out={n_out})"
+
+
+class Model:
+    """Holds named parameters, creates layers, computes gradients of ``loss``.
+
+    ``seed``: None (the fixed ``DEFAULT_SEED``: reproducible by default), an int, or a
+    ``numpy.random.Generator`` (shared and advanced; use it to draw several different nets).
+    Weights use Glorot/Xavier uniform initialisation, U(-a, a) with
+    a = sqrt(6 / (n_in + n_out)), which suits sigmoid and tanh networks; biases start at 0.
+    """
+
+    def __init__(self, seed=None):
+        self.rng = make_rng(seed)
+        self._params: dict[str, Node] = {}  # creation order: h0_W, h0_b, h1_W, ...
+
+    # ---------------------------------------------------------------- building
+    def Linear_Layer(self, n_in: int, n_out: int, name: str) -> Linear:
+        """Create, register and return a dense layer with parameters ``{name}_W``, ``{name}_b``."""
+        for label, n in (("n_in", n_in), ("n_out", n_out)):
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+                raise ValueError(f"Linear_Layer {label} must be a positive int, got {n!r}")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"Linear_Layer name must be a non-empty string, got {name!r}")
+        if f"{name}_W" in self._params:
+            raise ValueError(f"a layer named '{name}' already exists in this model; layer names must be unique")
+        limit = np.sqrt(6.0 / (n_in + n_out))
+        W = Node(self.rng.uniform(-limit, limit, size=(n_in, n_out)))
+        b = Node(np.zeros((1, n_out)))
+        self._params[f"{name}_W"] = W
+        self._params[f"{name}_b"] = b
+        return Linear(name, W, b)
+
+    # ---------------------------------------------------------------- to be defined by subclasses
+    def forward(self, x) -> Node:
+        """The network's output for inputs ``x`` (batch, n_features). Define it in your subclass."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
+
+    def loss(self, x, y) -> Node:
+        """A (1, 1) Node: the loss on inputs ``x`` and labels ``y``. Define it in your subclass."""
+        raise NotImplementedError(f"{type(self).__name__} must define loss(self, x, y)")
+
+    # ---------------------------------------------------------------- parameters and gradients
+    def parameters(self) -> dict:
+        """The live parameter Nodes by name, in creation order (changing them changes the model)."""
+        return dict(self._params)
+
+    def get_param(self) -> dict:
+        """A *copy* of the parameters: name -> numpy array, in creation order.
+
+        Changing the returned arrays does not change the model until you pass the dict to
+        ``set_param`` (the seed's optimizer does exactly that after each update).
+        """
+        return {name: node.value.copy() for name, node in self._params.items()}
+
+    def set_param(self, param: dict) -> None:
+        """Copy the arrays in ``param`` (name -> array, same names and shapes) into the model."""
+        if not isinstance(param, dict):
+            raise TypeError(f"set_param expects a dict name -> array, got {type(param).__name__}")
+        if param.keys() != self._params.keys():
+            missing = [k for k in self._params if k not in param]
+            unknown = [k for k in param if k not in self._params]
+            raise KeyError(
+                f"set_param got the wrong parameter names: missing {missing}, unknown {unknown}; "
+                f"expected exactly {list(self._params)}"
+            )
+        new_values = {}
+        for name, node in self._params.items():
+            value = np.asarray(param[name], dtype=np.float64)
+            if value.shape != node.value.shape:
+                raise ValueError(
+                    f"set_param: '{name}' must have shape {node.value.shape}, got {value.shape}"
+                )
+            new_values[name] = value
+        for name, value in new_values.items():  # only change the model once all are valid
+            self._params[name].value = value.copy()
+
+    def zero_grad(self) -> None:
+        for node in self._params.values():
+            node.zero_grad()
+
+    def get_grad(self, x, y):
+        """Gradients of ``loss(x, y)``: returns ``(grads, loss)``.
+
+        ``grads`` maps each parameter name to dL/d param (same shape as the parameter,
+        zeros for parameters the loss does not use); ``loss`` is the (1, 1) loss Node.
+        """
+        if not self._params:
+            raise ValueError("this model has no parameters; create layers with self.Linear_Layer(...)")
+        self.zero_grad()
+        loss = self.loss(x, y)
+        if not isinstance(loss, Node):
+            raise TypeError(f"loss(x, y) must return a Node, got {type(loss).__name__}")
+        loss.backward()
+        return {name: node.grad for name, node in self._params.items()}, loss

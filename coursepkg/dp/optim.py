@@ -1,0 +1,164 @@
+"""Optimizers with seed 000's interface: ``SGD``, ``Momentum`` and ``Adam``.
+
+``Optimizer._train`` is the training loop: draw a random batch, ``model.get_grad``,
+call ``_update(param, grad, g, i)`` for every parameter name ``g``, ``model.set_param``.
+A subclass only defines ``_set_param`` (read ``hyperparam``), ``_update`` and ``train``.
+``grad_stores`` is a list of dicts (name -> array) that ``_update`` may use as memory:
+one for momentum's velocity, two for Adam's moment estimates.
+
+To record something at every step (e.g. the mean |dW| of each layer for a ``grad_w``
+plot) override ``on_step``, which ``_train`` calls after each update::
+
+    class RecordingSGD(SGD):
+        def on_step(self, i, grad, loss):
+            for layer, name in enumerate(n for n in grad if n.endswith("_W")):
+                grad_w[layer, i - 1] = np.mean(np.abs(grad[name]))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .model import make_rng
+from .node import Node
+
+
+class Optimizer:
+    """Trains ``model`` on (``x_train``, ``y_train``) with random mini-batches.
+
+    x_train: (n, n_features) array; y_train: (n,) or (n, 1) labels.
+    hyperparam: dict of hyper-parameters, e.g. ``{"alpha": 0.01}`` (the learning rate).
+    batch_size: rows per batch, drawn with replacement (as in seed 000).
+    seed: None (fixed default, reproducible), an int or a numpy Generator for the batches.
+    After training, ``history`` holds the loss of every step.
+    """
+
+    def __init__(self, model, x_train=None, y_train=None, hyperparam=None, batch_size=128, *, seed=None):
+        self.model = model
+        self.x_train = None if x_train is None else np.asarray(x_train, dtype=np.float64)
+        self.y_train = None if y_train is None else np.asarray(y_train, dtype=np.float64)
+        if self.x_train is not None and self.y_train is not None and len(self.x_train) != len(self.y_train):
+            raise ValueError(
+                f"x_train and y_train need the same number of rows, got {self.x_train.shape} and {self.y_train.shape}"
+            )
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.hyperparam = dict(hyperparam or {})
+        self.rng = make_rng(seed)
+        self._set_param()
+        self.grad_stores = []  # list of dicts for momentum, Adam, ...
+        self.history = []  # loss after each step
+
+    def _set_param(self) -> None:
+        """Read the hyper-parameters from ``self.hyperparam`` (subclasses)."""
+
+    def _update(self, param: dict, grad: dict, g: str, i: int) -> None:
+        """Update ``param[g]`` in place from ``grad[g]`` at step ``i`` (1, 2, ...) (subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _update(self, param, grad, g, i)")
+
+    def train(self, steps=1000, print_each=100):
+        raise NotImplementedError(f"{type(self).__name__} must define train(self, steps, print_each)")
+
+    def random_batch(self):
+        """``batch_size`` random rows (with replacement) as Nodes ``(x, y)``."""
+        if self.x_train is None or self.y_train is None:
+            raise ValueError("this optimizer has no data: pass x_train=... and y_train=... when creating it")
+        indices = self.rng.integers(0, self.x_train.shape[0], size=self.batch_size)
+        return Node(self.x_train[indices]), Node(self.y_train[indices])
+
+    def on_step(self, i: int, grad: dict, loss: Node) -> None:
+        """Called after the update of step ``i`` (1-based) with that step's gradients and loss.
+
+        Does nothing; override it to record gradients, losses, parameters, ...
+        """
+
+    def _train(self, steps=1000, num_grad_stores=0, print_each=100):
+        """Run ``steps`` updates; print the loss at step 1 and every ``print_each`` steps.
+
+        ``print_each=0`` or ``None`` prints nothing. Returns the last loss value (1, 1).
+        """
+        if num_grad_stores not in (0, 1, 2):
+            raise ValueError(f"num_grad_stores must be 0, 1 or 2, got {num_grad_stores!r}")
+        if not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise ValueError(f"steps must be a positive int, got {steps!r}")
+        model = self.model
+        param = model.get_param()
+        self.grad_stores = [{g: np.zeros_like(p) for g, p in param.items()} for _ in range(num_grad_stores)]
+        if print_each:
+            print("iteration\tloss")
+        for i in range(1, steps + 1):
+            x, y = self.random_batch()
+            grad, loss = model.get_grad(x, y)
+            self.history.append(float(loss.value[0, 0]))
+            if print_each and (i % print_each == 0 or i == 1):
+                print(i, "\t", loss.value[0, 0])
+            for g in grad:
+                self._update(param, grad, g, i)
+            model.set_param(param)
+            self.on_step(i, grad, loss)
+        return loss.value
+
+
+class SGD(Optimizer):
+    """Plain stochastic gradient descent: ``W -= alpha * dW``.
+
+    hyperparam: ``alpha`` (learning rate, default 0.001).
+    """
+
+    def _set_param(self):
+        self.alpha = self.hyperparam.get("alpha", 0.001)
+
+    def _update(self, param, grad, g, i):
+        param[g] -= self.alpha * grad[g]
+
+    def train(self, steps=1000, print_each=100):
+        return self._train(steps, num_grad_stores=0, print_each=print_each)
+
+
+class Momentum(Optimizer):
+    """SGD with (heavy-ball) momentum: ``v = beta * v + dW``; ``W -= alpha * v``.
+
+    hyperparam: ``alpha`` (default 0.001), ``beta`` (default 0.9).
+    ``grad_stores[0]`` holds the velocity ``v`` of each parameter.
+    """
+
+    def _set_param(self):
+        self.alpha = self.hyperparam.get("alpha", 0.001)
+        self.beta = self.hyperparam.get("beta", 0.9)
+
+    def _update(self, param, grad, g, i):
+        velocity = self.grad_stores[0]
+        velocity[g] = self.beta * velocity[g] + grad[g]
+        param[g] -= self.alpha * velocity[g]
+
+    def train(self, steps=1000, print_each=100):
+        return self._train(steps, num_grad_stores=1, print_each=print_each)
+
+
+SGDMomentum = Momentum
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias-corrected moment estimates.
+
+    hyperparam: ``alpha`` (default 0.001), ``beta1`` (0.9), ``beta2`` (0.999), ``eps`` (1e-8).
+    ``grad_stores[0]`` holds the first moments m, ``grad_stores[1]`` the second moments v.
+    """
+
+    def _set_param(self):
+        self.alpha = self.hyperparam.get("alpha", 0.001)
+        self.beta1 = self.hyperparam.get("beta1", 0.9)
+        self.beta2 = self.hyperparam.get("beta2", 0.999)
+        self.eps = self.hyperparam.get("eps", 1e-8)
+
+    def _update(self, param, grad, g, i):
+        m, v = self.grad_stores
+        m[g] = self.beta1 * m[g] + (1 - self.beta1) * grad[g]
+        v[g] = self.beta2 * v[g] + (1 - self.beta2) * grad[g] ** 2
+        m_hat = m[g] / (1 - self.beta1**i)
+        v_hat = v[g] / (1 - self.beta2**i)
+        param[g] -= self.alpha * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def train(self, steps=1000, print_each=100):
+        return self._train(steps, num_grad_stores=2, print_each=print_each)
