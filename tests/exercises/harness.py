@@ -1,0 +1,315 @@
+"""Autograde exercise hand-ins with REAL nbgrader, in a throw-away course directory.
+
+The exercise tests (tests/exercises/test_<id>.py) build hand-ins from the committed student
+version, grade them all in ONE `nbgrader autograde` run per assignment, and compare scores
+per test cell. Nothing here touches the repo's exercises/ or autograder/course/: the course
+root, the gradebook and the release folder live in a temporary directory; only the source
+notebooks are read from the repo's solutions/.
+
+Public helpers (import with `from .harness import ...` inside tests/exercises/):
+
+    student_version(assignment_id) -> NotebookNode        the committed exercises/ notebook
+    solution_handin(assignment_id) -> NotebookNode        student version + the reference answers
+    fill_solution(nb, {grade_id or cell index: source})   copy of nb with those cells replaced
+    generate_release(assignment_id, course_dir) -> Path   nbgrader generate_assignment into course_dir
+    autograde_batch(assignment_id, handins, course_dir, timeout) -> dict[str, Result]
+
+conftest.py wraps the last two as the session fixtures `autograde` and `release_assignment`.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import nbformat
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SOLUTIONS = REPO / "solutions"
+EXERCISES = REPO / "exercises"
+AUTOGRADER_DIR = REPO / "autograder"  # holds nbgrader_config.py, read from the cwd
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+COURSE_ID = "activation-functions"  # as in autograder/nbgrader_config.py
+
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+@dataclass
+class Result:
+    """How nbgrader graded one hand-in.
+
+    total / max_total: autograded points only (test cells); manually graded answers are
+    listed in `manual` (grade_id -> max points) and never counted in `total`.
+    cells: grade_id -> (score, max_score) for every autograded test cell.
+    messages: grade_id -> the error text ("Name: message") of every test cell that failed.
+    failed / error: nbgrader could not grade the hand-in at all (then cells is empty).
+    seconds: wall time nbgrader spent on this hand-in (from its own log timestamps).
+    """
+
+    student: str
+    total: float = 0.0
+    max_total: float = 0.0
+    cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+    manual: dict[str, float] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    failed: bool = False
+    error: str | None = None
+    seconds: float | None = None
+    notebook: pathlib.Path | None = None
+
+    @property
+    def lost(self) -> set[str]:
+        """grade_ids of the test cells that did not give full points."""
+        return {name for name, (score, max_score) in self.cells.items() if score < max_score}
+
+    def describe(self) -> str:
+        """One readable paragraph for assertion messages."""
+        if self.failed:
+            return f"{self.student}: nbgrader could not grade it: {self.error}"
+        lines = [f"{self.student}: {self.total:g}/{self.max_total:g} autograded points"]
+        for name in sorted(self.lost):
+            lines.append(f"  lost {name}: {self.messages.get(name, '(no error text)')[:300]}")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- hand-ins
+
+
+def _read(path: pathlib.Path) -> nbformat.NotebookNode:
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist: generate it with "
+            f"`cd autograder && nbgrader generate_assignment <id> --force`")
+    return nbformat.read(path, as_version=4)
+
+
+def student_version(assignment_id: str) -> nbformat.NotebookNode:
+    """The committed student notebook exercises/<id>/<id>.ipynb (a fresh copy each call)."""
+    return _read(EXERCISES / assignment_id / f"{assignment_id}.ipynb")
+
+
+def source_version(assignment_id: str) -> nbformat.NotebookNode:
+    """The instructor notebook solutions/<id>/<id>.ipynb (solutions and hidden tests)."""
+    return _read(SOLUTIONS / assignment_id / f"{assignment_id}.ipynb")
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _strip_solution_markers(source: str) -> str:
+    keep = [line for line in source.splitlines()
+            if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+    return "\n".join(keep)
+
+
+def answer_cells(nb: nbformat.NotebookNode) -> dict[str, int]:
+    """grade_id -> cell index of every answer cell (nbgrader `solution: true`)."""
+    return {_grade_id(cell): i for i, cell in enumerate(nb.cells)
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def fill_solution(nb: nbformat.NotebookNode, answers: dict[str | int, str]) -> nbformat.NotebookNode:
+    """Return a copy of `nb` whose cells named by grade_id (or by index) get new sources.
+
+    The input notebook is never modified. Unknown grade_ids raise KeyError naming the
+    grade_ids that exist, so a typo in a test cannot silently leave a cell unanswered.
+    """
+    out = copy.deepcopy(nb)
+    by_id = {_grade_id(cell): i for i, cell in enumerate(out.cells) if _grade_id(cell)}
+    for key, source in answers.items():
+        if isinstance(key, int):
+            if not 0 <= key < len(out.cells):
+                raise IndexError(f"cell index {key} out of range: notebook has {len(out.cells)} cells")
+            index = key
+        else:
+            if key not in by_id:
+                raise KeyError(f"no cell with grade_id {key!r}; grade_ids: {sorted(by_id)}")
+            index = by_id[key]
+        out.cells[index].source = source
+    return out
+
+
+def solution_handin(assignment_id: str) -> nbformat.NotebookNode:
+    """The student version with every answer cell filled from the instructor notebook.
+
+    That is what a student typing in the reference solution would hand in: the BEGIN/END
+    SOLUTION marker lines are dropped, everything else of the answer cell is kept.
+    """
+    source = source_version(assignment_id)
+    answers = {_grade_id(cell): _strip_solution_markers(cell.source)
+               for cell in source.cells
+               if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    return fill_solution(student_version(assignment_id), answers)
+
+
+# ----------------------------------------------------------------------------- nbgrader
+
+
+def _nbgrader(args: list[str], course_dir: pathlib.Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run one nbgrader command on the course in `course_dir` (config from autograder/)."""
+    env = dict(os.environ)
+    env["AUTOGRADER_COURSE_DIR"] = str(course_dir)
+    # nbgrader's Gradebook shells out to `alembic`, and kernels should be this venv's.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONHASHSEED"] = "0"
+    cmd = NBGRADER + args + [
+        f"--CourseDirectory.root={course_dir}",
+        f"--CourseDirectory.source_directory={SOLUTIONS}",
+        f"--CourseDirectory.release_directory={course_dir / 'release'}",
+        f"--CourseDirectory.db_url=sqlite:///{course_dir / 'gradebook.db'}",
+        "--Application.log_format=%(asctime)s [%(name)s | %(levelname)s] %(message)s",
+        "--Application.log_datefmt=%H:%M:%S",
+    ]
+    return subprocess.run(cmd, cwd=AUTOGRADER_DIR, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def generate_release(assignment_id: str, course_dir: pathlib.Path) -> pathlib.Path:
+    """`nbgrader generate_assignment` from solutions/<id> into course_dir/release/<id>.
+
+    Also records the assignment (with its hidden tests) in course_dir's gradebook, which
+    autograding needs. Returns the path of the generated student notebook.
+    """
+    if not (SOLUTIONS / assignment_id / f"{assignment_id}.ipynb").exists():
+        raise FileNotFoundError(f"no source notebook solutions/{assignment_id}/{assignment_id}.ipynb")
+    course_dir.mkdir(parents=True, exist_ok=True)
+    proc = _nbgrader(["generate_assignment", assignment_id, "--force"], course_dir, timeout=300)
+    notebook = course_dir / "release" / assignment_id / f"{assignment_id}.ipynb"
+    if proc.returncode != 0 or not notebook.exists():
+        raise RuntimeError(f"nbgrader generate_assignment {assignment_id} failed "
+                           f"(exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return notebook
+
+
+_LOG_TIME = re.compile(r"^(\d\d):(\d\d):(\d\d) ")
+
+
+def _per_student_seconds(log: str, assignment_id: str) -> dict[str, float]:
+    """Wall time per student from nbgrader's log: from 'Sanitizing' of one to the next."""
+    starts: list[tuple[str, float]] = []
+    last = None
+    for line in log.splitlines():
+        match = _LOG_TIME.match(line)
+        if not match:
+            continue
+        h, m, s = map(int, match.groups())
+        t = h * 3600 + m * 60 + s
+        last = t
+        found = re.search(rf"Sanitizing .*submitted[/\\]([^/\\]+)[/\\]{re.escape(assignment_id)}[/\\]", line)
+        if found:
+            starts.append((found.group(1), t))
+    times = {}
+    for (student, t0), nxt in zip(starts, starts[1:] + [(None, last)]):
+        if nxt[1] is not None:
+            times[student] = float(nxt[1] - t0)
+    return times
+
+
+def _student_log(log: str, student: str) -> str:
+    """nbgrader's log lines about one student (from its first mention to the next student)."""
+    lines = log.splitlines()
+    start = next((i for i, line in enumerate(lines) if f"ID '{student}'" in line
+                  or f"/submitted/{student}/" in line), None)
+    if start is None:
+        return log[-2000:]
+    chunk = [lines[start]]
+    for line in lines[start + 1:]:
+        if "Creating/updating student with ID" in line:
+            break
+        chunk.append(line)
+    return "\n".join(chunk)[-3000:]
+
+
+def _error_messages(nb: nbformat.NotebookNode) -> dict[str, str]:
+    messages = {}
+    for cell in nb.cells:
+        name = _grade_id(cell)
+        if cell.cell_type != "code" or not name:
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                messages[name] = f"{output.get('ename')}: {output.get('evalue')}"
+    return messages
+
+
+def autograde_batch(assignment_id: str,
+                    handins: dict[str, nbformat.NotebookNode | pathlib.Path],
+                    course_dir: pathlib.Path,
+                    timeout: int = 120) -> dict[str, Result]:
+    """Grade every hand-in with ONE `nbgrader autograde` run; return a Result per student.
+
+    handins: student id -> notebook (NotebookNode, or path of an .ipynb; never modified).
+    timeout: seconds allowed per cell (nbgrader's Execute.timeout).
+    """
+    bad = [s for s in handins if not _STUDENT_ID.match(s)]
+    if bad:
+        raise ValueError(f"student ids must be letters, digits, '_' or '-': got {bad}")
+    if not handins:
+        raise ValueError("no hand-ins given: pass at least one {student_id: notebook}")
+    generate_release(assignment_id, course_dir)
+    for student, handin in handins.items():
+        dest = course_dir / "submitted" / student / assignment_id / f"{assignment_id}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(handin, (str, os.PathLike)):
+            shutil.copyfile(handin, dest)
+        else:
+            nbformat.write(handin, dest)
+
+    started = time.monotonic()
+    proc = _nbgrader(["autograde", assignment_id, f"--Execute.timeout={timeout}", "--force"],
+                     course_dir, timeout=300 + 2 * timeout * len(handins))
+    elapsed = time.monotonic() - started
+    log = proc.stdout + proc.stderr
+    seconds = _per_student_seconds(log, assignment_id)
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    # Test cells (autograded points) vs. answers graded by hand, from the source notebook:
+    # nbgrader scores an untouched free-text answer 0 automatically, so auto_score alone
+    # cannot tell them apart.
+    test_cells = {_grade_id(cell) for cell in source_version(assignment_id).cells
+                  if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+                  and not cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    results: dict[str, Result] = {}
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
+        for student in handins:
+            result = Result(student=student, seconds=seconds.get(student, elapsed / len(handins)))
+            graded = course_dir / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"
+            try:
+                notebook = gb.find_submission_notebook(assignment_id, assignment_id, student)
+            except MissingEntry:
+                notebook = None
+            if notebook is None or not graded.exists():
+                result.failed = True
+                result.error = (f"no autograded notebook (nbgrader exit {proc.returncode}); "
+                                f"nbgrader's log for it:\n{_student_log(log, student)}")
+                results[student] = result
+                continue
+            for grade in notebook.grades:
+                if grade.name not in test_cells:  # manually graded answer
+                    result.manual[grade.name] = grade.max_score
+                    continue
+                result.cells[grade.name] = (grade.score, grade.max_score)
+            result.total = sum(score for score, _ in result.cells.values())
+            result.max_total = sum(max_score for _, max_score in result.cells.values())
+            result.notebook = graded
+            result.messages = _error_messages(nbformat.read(graded, as_version=4))
+            results[student] = result
+    return results
+
+
+def write_json_summary(results: dict[str, Result], path: pathlib.Path) -> None:
+    """Dump scores and times (handy when reporting the per-hand-in autograde time)."""
+    path.write_text(json.dumps({s: {"total": r.total, "max_total": r.max_total,
+                                    "seconds": r.seconds, "lost": sorted(r.lost),
+                                    "failed": r.failed} for s, r in results.items()}, indent=1))
