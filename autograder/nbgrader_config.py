@@ -7,6 +7,9 @@ from the repo root both use this file, so they work on the same course:
 - release = <repo>/exercises/<assignment_id>/<assignment_id>.ipynb   (student versions)
 - runtime state (submitted/, autograded/, feedback/, gradebook.db) lives in the course
   directory, default autograder/course/ (gitignored); override with AUTOGRADER_COURSE_DIR.
+
+AUTOGRADER_SOURCE_DIR and AUTOGRADER_RELEASE_DIR override the source and release folders
+(the autograder's own tests use them to work on a throw-away assignment).
 """
 import os
 
@@ -20,8 +23,10 @@ c.CourseDirectory.course_id = "activation-functions"
 c.CourseDirectory.root = COURSE_DIR
 # nbgrader joins these onto root; absolute paths win, so source and release are the
 # committed folders of the repository.
-c.CourseDirectory.source_directory = os.path.join(REPO, "solutions")
-c.CourseDirectory.release_directory = os.path.join(REPO, "exercises")
+c.CourseDirectory.source_directory = os.environ.get(
+    "AUTOGRADER_SOURCE_DIR", os.path.join(REPO, "solutions"))
+c.CourseDirectory.release_directory = os.environ.get(
+    "AUTOGRADER_RELEASE_DIR", os.path.join(REPO, "exercises"))
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_DIR, "gradebook.db")
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

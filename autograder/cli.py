@@ -1,0 +1,128 @@
+"""Command line: python -m autograder release | validate | collect | grade | feedback |
+export | status | demo. Each sub-command is a thin shell around one module."""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .course import Course, UsageError
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Release, collect, autograde (sandboxed, parallel) and give feedback "
+                    "on the course's nbgrader assignments.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="solutions/<id> -> exercises/<id> (idempotent)")
+    p.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
+
+    p = sub.add_parser("validate", help="run the visible tests of a notebook, print a report")
+    p.add_argument("path", type=Path, metavar="PATH.ipynb")
+    p.add_argument("--cell-timeout", type=_positive_float, default=120)
+
+    p = sub.add_parser("collect", help="copy hand-ins into the course, register students")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("source", type=Path, metavar="SOURCE",
+                   help="folder of <student>/<file>.ipynb or <student>.ipynb, or a .zip")
+
+    p = sub.add_parser("grade", help="autograde hand-ins in sandboxed kernels")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--student", action="append", default=[], metavar="S",
+                   help="grade only this student (repeatable)")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N")
+    p.add_argument("--cell-timeout", type=_positive_float, default=120, metavar="S")
+    p.add_argument("--notebook-timeout", type=_positive_float, default=900, metavar="S")
+    p.add_argument("--memory-mb", type=_positive_int, default=2048, metavar="M")
+    p.add_argument("--force", action="store_true", help="re-grade what is already graded")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT bubblewrap (machines without it)")
+
+    p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests left out")
+    p.add_argument("id", metavar="ID")
+
+    p = sub.add_parser("export", help="grades as CSV in nbgrader's columns")
+    p.add_argument("--output", type=Path, default=Path("grades.csv"), metavar="FILE")
+
+    p = sub.add_parser("status", help="collected / graded / failed per assignment")
+    p.add_argument("id", nargs="?", metavar="ID")
+
+    p = sub.add_parser("demo", help="grade a generated class end to end, print the grades")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N")
+    p.add_argument("--no-sandbox", action="store_true")
+    p.add_argument("--course-dir", type=Path, default=None,
+                   help="where to put the demo course (default: a temporary folder)")
+    return parser
+
+
+def run(args: argparse.Namespace, course: Course) -> int:
+    if args.command == "release":
+        from .release import release
+        for assignment_id, changes in release(course, args.ids).items():
+            print(f"{assignment_id}: " + ("unchanged" if not changes else
+                                          f"{len(changes)} change(s)"))
+            for line in changes:
+                print("  " + line)
+        return 0
+    if args.command == "validate":
+        from .validate import validate, format_report
+        report = validate(args.path, cell_timeout=args.cell_timeout)
+        print(format_report(report))
+        return 0 if report.all_passed else 1
+    if args.command == "collect":
+        from .collect import collect, format_report
+        report = collect(course, args.id, args.source)
+        print(format_report(report))
+        return 0
+    if args.command == "grade":
+        from .grade import grade, GradeOptions, format_summary
+        options = GradeOptions(workers=args.workers, cell_timeout=args.cell_timeout,
+                               notebook_timeout=args.notebook_timeout,
+                               memory_mb=args.memory_mb, force=args.force,
+                               sandbox=not args.no_sandbox)
+        summary = grade(course, args.id, students=args.student, options=options)
+        print(format_summary(summary))
+        return 0
+    if args.command == "feedback":
+        from .feedback import feedback
+        for path in feedback(course, args.id):
+            print(path)
+        return 0
+    if args.command == "export":
+        from .export import export
+        n_rows = export(course, args.output)
+        print(f"wrote {n_rows} row(s) to {args.output}")
+        return 0
+    if args.command == "status":
+        from .report import status_table
+        print(status_table(course, args.id))
+        return 0
+    if args.command == "demo":
+        from .demo import demo
+        return demo(workers=args.workers, sandbox=not args.no_sandbox,
+                    course_dir=args.course_dir)
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args, Course.from_env())
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
