@@ -40,13 +40,14 @@ from typing import Callable, Optional
 
 import numpy as np
 
-try:  # scipy ships with scikit-learn; fall back to math.erf if it is missing
-    from scipy.special import erf as _erf
+try:  # scipy ships with scikit-learn; fall back to math.erfc if it is missing
+    from scipy.special import erfc as _erfc
 except ImportError:  # pragma: no cover - scipy is in the project's environment
-    _erf_vec = np.vectorize(math.erf, otypes=[np.float64])
+    _erfc_vec = np.vectorize(math.erfc, otypes=[np.float64])
 
-    def _erf(x):
-        return _erf_vec(x).astype(np.result_type(x, np.float32), copy=False)
+    def _erfc(x):
+        x = np.asarray(x)
+        return _erfc_vec(x).astype(x.dtype, copy=False)
 
 
 __all__ = [
@@ -248,7 +249,8 @@ def d_silu(x):
 def gelu(x, approximate=False):
     """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF.
 
-    Exact form: 0.5 x (1 + erf(x / sqrt 2)). With ``approximate=True`` the tanh form
+    Exact form: 0.5 x (1 + erf(x / sqrt 2)), computed as 0.5 x erfc(-x / sqrt 2),
+    which keeps full precision in the far negative tail. With ``approximate=True`` the tanh form
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))) of Hendrycks & Gimpel (2016).
     """
     x = _as_float(x)
@@ -256,7 +258,7 @@ def gelu(x, approximate=False):
         xc = np.clip(x, -20, 20)  # tanh is exactly +-1 beyond; avoids overflow of x**3
         t = np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_K * xc**3))
         return _out(0.5 * x * (1 + t), x)
-    return _out(0.5 * x * (1 + _erf(x / _SQRT_2)), x)
+    return _out(0.5 * x * _erfc(-x / _SQRT_2), x)
 
 
 def d_gelu(x, approximate=False):
@@ -268,7 +270,7 @@ def d_gelu(x, approximate=False):
         t = np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_K * xc**3))
         dt = (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * _GELU_K * xc**2)
         return _out(0.5 * (1 + t) + 0.5 * xc * dt, x)
-    cdf = 0.5 * (1 + _erf(x / _SQRT_2))
+    cdf = 0.5 * _erfc(-x / _SQRT_2)
     pdf = _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
     return _out(cdf + xc * pdf, x)
 
