@@ -1,0 +1,187 @@
+"""coursepkg.deepnets: Keras activation layers, the fan-in MLP, gradient flow, the
+weight cache and dead-neuron counting (seed 002's study, in Keras)."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+
+from coursepkg import activations
+from coursepkg import deepnets as dn
+
+SMALL = (32, 16)  # hidden sizes of the quick networks in these tests
+
+
+@pytest.fixture(scope="module")
+def data():
+    """The real offline image subset (no network), split as the chapter splits it."""
+    return dn.load_study_data(source="subset", verbose=False)
+
+
+# ----------------------------------------------------------------- activation layers
+
+# every Keras layer, with non-default parameters where it has any
+CASES = [("sigmoid", {}), ("tanh", {}), ("relu", {}), ("leaky_relu", {}), ("leaky_relu", {"alpha": 0.1}),
+         ("elu", {}), ("elu", {"alpha": 0.5}), ("swish", {}), ("swish", {"beta": 2.0}),
+         ("gelu", {}), ("gelu_tanh", {}), ("silu", {})]
+
+
+@pytest.mark.parametrize("name,params", CASES)
+def test_keras_layer_matches_numpy_activation(name, params):
+    x = np.linspace(-12, 12, 2001, dtype=np.float32)
+    keras_out = np.asarray(dn.activation_layer(name, **params)(x))
+    numpy_out = activations.get(name, **params).f(x.astype(np.float64))
+    np.testing.assert_allclose(keras_out, numpy_out, rtol=1e-5, atol=1e-6)
+
+
+def test_every_layer_name_is_a_coursepkg_activation_name():
+    assert set(dn.ACTIVATION_LAYERS) <= set(activations.names())
+
+
+def test_elu_honours_alpha():
+    x = np.array([-3.0, -1.0, 0.0, 2.0], dtype=np.float32)
+    out = np.asarray(dn.activation_layer("elu", alpha=0.5)(x))
+    np.testing.assert_allclose(out, [0.5 * (np.exp(-3) - 1), 0.5 * (np.exp(-1) - 1), 0.0, 2.0], rtol=1e-6)
+    assert not np.allclose(out, np.asarray(dn.activation_layer("elu")(x)))
+    # and the parameter survives a round trip through the layer config
+    clone = dn.ELU.from_config(dn.activation_layer("elu", alpha=0.5).get_config())
+    np.testing.assert_allclose(np.asarray(clone(x)), out)
+
+
+def test_elu_gradient_is_finite_for_large_inputs():
+    import tensorflow as tf
+    x = tf.constant([-200.0, -1.0, 100.0, 200.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(dn.activation_layer("elu", alpha=2.0)(x))
+    assert np.all(np.isfinite(tape.gradient(y, x)))
+
+
+def test_bad_activation_name_or_parameter_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown activation function 'softsign'.*accepted: sigmoid"):
+        dn.activation_layer("softsign")
+    with pytest.raises(ValueError, match="'relu' has no parameter.*alpha; accepted parameters: none"):
+        dn.activation_layer("relu", alpha=0.1)
+    with pytest.raises(ValueError, match="'elu' has no parameter.*beta; accepted parameters: alpha"):
+        dn.build_mlp("elu", act_params={"beta": 1.0})
+
+
+# ----------------------------------------------------------------- the network
+
+def test_fan_in_init_bounds_weights_and_biases():
+    net = dn.build_mlp("relu", seed=3)
+    fan_ins = [784, 512, 256, 256, 128]
+    assert [layer.kernel.shape[0] for layer in dn.dense_layers(net)] == fan_ins
+    for layer, fan_in in zip(dn.dense_layers(net), fan_ins):
+        bound = 1 / np.sqrt(fan_in)
+        for values in (np.asarray(layer.kernel), np.asarray(layer.bias)):
+            assert np.abs(values).max() <= bound
+            assert np.abs(values).max() > 0.8 * bound  # uses the range, not zeros
+        # a uniform law on [-b, b] has standard deviation b / sqrt(3)
+        assert np.std(np.asarray(layer.kernel)) == pytest.approx(bound / np.sqrt(3), rel=0.05)
+
+
+def test_same_seed_same_network_other_seed_other_network():
+    X = np.random.default_rng(0).uniform(-1, 1, size=(5, 784)).astype(np.float32)
+    same = [np.asarray(dn.build_mlp("tanh", seed=7)(X)) for _ in range(2)]
+    other = np.asarray(dn.build_mlp("tanh", seed=8)(X))
+    np.testing.assert_array_equal(same[0], same[1])
+    assert not np.allclose(same[0], other)
+
+
+def test_weight_gradients_one_array_per_dense_kernel(data):
+    net = dn.build_mlp("tanh", hidden_sizes=(8, 6), n_classes=10, seed=1)
+    X, y = data.X_train[:64], data.y_train[:64]
+    grads = dn.weight_gradients(net, X, y)
+    assert [g.shape for g in grads] == [(784, 8), (8, 6), (6, 10)]
+    assert all(np.all(np.isfinite(g)) and np.any(g != 0) for g in grads)
+    # they are gradients of the loss: a small step against them lowers it
+    loss = lambda: float(dn._loss_fn(y, net(X)))  # noqa: E731
+    before = loss()
+    for layer, grad_w in zip(dn.dense_layers(net), grads):
+        layer.kernel.assign(np.asarray(layer.kernel) - 0.5 * grad_w)
+    assert loss() < before
+
+
+def test_sigmoid_has_the_smallest_first_layer_gradients(data):
+    """The seed's first finding: at initialisation sigmoid's input-layer gradients are
+    far smaller than those of tanh and the ReLU family."""
+    grads = dn.gradient_flow(data)
+    first = {name: np.abs(g[0]).mean() for name, g in grads.items()}
+    assert min(first, key=first.get) == "sigmoid"
+    assert first["sigmoid"] < 0.2 * min(v for k, v in first.items() if k != "sigmoid")
+
+
+# ----------------------------------------------------------------- training and cache
+
+def test_short_training_lowers_the_loss(data, tmp_path):
+    result = dn.train_mlp("relu", data, hidden_sizes=SMALL, n_epochs=3, lr=0.05,
+                          cache_dir=tmp_path, progress=False)
+    assert result.history["loss"][-1] < 0.8 * result.history["loss"][0]
+    assert result.test_accuracy > 0.5  # ten classes: chance is 0.1
+
+
+def test_cache_round_trip_and_invalidation(data, tmp_path):
+    kwargs = dict(hidden_sizes=SMALL, n_epochs=2, cache_dir=tmp_path, progress=False)
+    trained = dn.train_mlp("elu", data, act_params={"alpha": 0.5}, **kwargs)
+    assert not trained.from_cache and len(list(tmp_path.iterdir())) == 2  # weights + config
+
+    loaded = dn.train_mlp("elu", data, act_params={"alpha": 0.5}, **kwargs)
+    assert loaded.from_cache
+    X = data.X_test[:100]
+    np.testing.assert_array_equal(np.asarray(loaded.net(X)), np.asarray(trained.net(X)))
+    assert loaded.history == trained.history and loaded.test_accuracy == trained.test_accuracy
+
+    # a changed configuration (here the activation's alpha, then the lr) trains anew
+    assert not dn.train_mlp("elu", data, act_params={"alpha": 1.0}, **kwargs).from_cache
+    assert not dn.train_mlp("elu", data, act_params={"alpha": 0.5}, lr=0.05, **kwargs).from_cache
+    # and retrain=True ignores the cache
+    assert not dn.train_mlp("elu", data, act_params={"alpha": 0.5}, retrain=True, **kwargs).from_cache
+
+
+def test_cache_ignores_a_file_whose_config_differs(data, tmp_path):
+    kwargs = dict(hidden_sizes=SMALL, n_epochs=1, cache_dir=tmp_path, progress=False)
+    first = dn.train_mlp("tanh", data, **kwargs)
+    _, config_file = dn.cache_paths(first.config, tmp_path)
+    config_file.write_text(config_file.read_text().replace('"momentum": 0.9', '"momentum": 0.5'))
+    assert not dn.train_mlp("tanh", data, **kwargs).from_cache
+
+
+# ----------------------------------------------------------------- dead neurons
+
+def test_dead_neuron_counter_on_a_hand_built_network():
+    """Inputs are >= 0. Layer 0: unit 1 (negative weights and bias) and unit 3 (zero
+    weights, negative bias) never fire; unit 0 fires only when x0 > x1, so it is alive.
+    Layer 1: unit 2 sees only non-negative inputs through negative weights: dead."""
+    net = dn.build_mlp("relu", hidden_sizes=(4, 3), n_classes=2, n_inputs=2, seed=0)
+    W0 = np.array([[1.0, -1.0, 1.0, 0.0],
+                   [-1.0, -2.0, 1.0, 0.0]])
+    b0 = np.array([0.0, -0.1, 0.5, -1.0])
+    W1 = np.array([[1.0, 0.0, -1.0],
+                   [0.0, 1.0, -1.0],
+                   [1.0, 1.0, -1.0],
+                   [1.0, 1.0, 1.0]])
+    b1 = np.array([0.0, 0.1, -0.2])
+    dense = dn.dense_layers(net)
+    dense[0].set_weights([W0, b0])
+    dense[1].set_weights([W1, b1])
+    X = np.random.default_rng(0).uniform(0, 1, size=(500, 2))
+    dead = dn.count_dead_neurons(net, X, batch_size=64)  # several batches
+    assert dead.counts == [2, 1] and dead.sizes == [4, 3]
+    assert dead.percentages == pytest.approx([50.0, 100 / 3])
+    # unit 0 of layer 0 is zero on about half the inputs but not on all of them
+    only_x1_large = X[X[:, 0] < X[:, 1]]
+    assert dn.count_dead_neurons(net, only_x1_large).counts[0] == 3
+
+
+def test_dead_neurons_grow_with_depth_at_initialisation(data):
+    """The seed's last finding, on the whole training subset: the 10-layer ReLU net has
+    more dead units in its deep layers than in its first ones, and than the 4-layer net."""
+    counts = dn.dead_neuron_study(data)
+    deep = counts["10 layers, initialisation"]
+    assert len(deep.counts) == 10 and deep.sizes == list(dn.DEEP_HIDDEN_SIZES)
+    assert sum(deep.percentages[5:]) > sum(deep.percentages[:2]) + 20
+    assert max(deep.percentages) > max(counts["4 layers, initialisation"].percentages)
+    table = dn.dead_neuron_table(counts)
+    assert table.shape == (2, 10) and table.iloc[1, 0].endswith("%)")
