@@ -44,6 +44,7 @@ import numpy as np
 
 __all__ = [
     "load_iris_binary", "load_mnist", "load_fashion_mnist", "ImageData", "DataError",
+    "DataCacheError",
     "flatten_and_scale", "one_hot", "cache_dir", "keras_cache_dir",
     "MNIST_CLASSES", "FASHION_MNIST_CLASSES", "SUBSET_NAME",
 ]
@@ -80,7 +81,14 @@ _STALL_TIMEOUT = 30.0  # seconds without data before a started download gives up
 
 
 class DataError(RuntimeError):
-    """A data set could not be loaded: unreachable, or a cached file is corrupt."""
+    """A data set could not be loaded (unreachable, download failed, or corrupt file)."""
+
+
+class DataCacheError(DataError):
+    """A cached file is corrupt or incomplete and could not be fetched again.
+
+    Always raised, also with source="auto": the fix (delete the file) is the user's.
+    """
 
 
 # ----------------------------------------------------------------------------- iris
@@ -233,7 +241,7 @@ def _fetch(files, subdir, mirror, timeout, verbose):
     reason = _probe(base + todo[0], timeout)
     if reason is not None:
         if corrupt:
-            raise DataError(
+            raise DataCacheError(
                 f"cached file {paths[corrupt[0]]} is corrupt or incomplete (its hash is not "
                 f"{files[corrupt[0]]}) and {base + corrupt[0]} cannot be reached ({reason}). "
                 f"Delete the file and load again when online, or pass source='subset'.")
@@ -263,7 +271,7 @@ def _read_mnist_npz(path):
         with np.load(path, allow_pickle=False) as f:
             arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     except Exception as e:
-        raise DataError(f"{path} is not a readable MNIST .npz file ({e}); delete it and load again") from e
+        raise DataCacheError(f"{path} is not a readable MNIST .npz file ({e}); delete it and load again") from e
     return arrays
 
 
@@ -273,13 +281,13 @@ def _read_idx(path, magic, ndim):
         with gzip.open(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as e:
-        raise DataError(f"{path} is not a complete gzip file ({e}); delete it and load again") from e
+        raise DataCacheError(f"{path} is not a complete gzip file ({e}); delete it and load again") from e
     header = 4 + 4 * ndim
     if len(raw) < header or int.from_bytes(raw[:4], "big") != magic:
-        raise DataError(f"{path} is not an IDX file with magic number {magic}; delete it and load again")
+        raise DataCacheError(f"{path} is not an IDX file with magic number {magic}; delete it and load again")
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     if len(raw) - header != int(np.prod(dims)):
-        raise DataError(f"{path} holds {len(raw) - header} bytes of data, its header promises "
+        raise DataCacheError(f"{path} holds {len(raw) - header} bytes of data, its header promises "
                         f"{int(np.prod(dims))} for shape {tuple(dims)}; delete it and load again")
     return np.frombuffer(raw, np.uint8, offset=header).reshape(dims)
 
@@ -306,7 +314,7 @@ def _load_keras(dataset, mirror, file_hashes, timeout, verbose):
         X_test = _read_idx(paths["t10k-images-idx3-ubyte.gz"], 2051, 3)
     for X, y, part in ((X_train, y_train, "train"), (X_test, y_test, "test")):
         if X.ndim != 3 or X.shape[1:] != (28, 28) or len(X) != len(y) or X.dtype != np.uint8:
-            raise DataError(f"the {dataset} {part} images have shape {X.shape} and dtype {X.dtype} "
+            raise DataCacheError(f"the {dataset} {part} images have shape {X.shape} and dtype {X.dtype} "
                             f"for {len(y)} labels; expected uint8 (n, 28, 28): delete the cached "
                             f"files in {os.path.join(keras_cache_dir(), subdir)} and load again")
     return (X_train, y_train.astype(np.int64), X_test, y_test.astype(np.int64)), None
@@ -409,7 +417,7 @@ def _load_images(dataset, n_train, n_test, seed, source, mirror, file_hashes, ti
         try:
             arrays, reason = _load_keras(dataset, mirror, file_hashes, timeout, verbose)
         except DataError as e:
-            if source == "keras":
+            if source == "keras" or isinstance(e, DataCacheError):
                 raise
             arrays, reason = None, str(e)  # a failed download: say why, then fall back
         if arrays is not None:
@@ -494,8 +502,9 @@ _LOADER_DOC = """
     Raises
     ------
     DataError
-        source="keras" and the data is unavailable, or a cached file is corrupt and
-        cannot be fetched again.
+        source="keras" and the data is unavailable or its download failed.
+    DataCacheError
+        a cached file is corrupt or incomplete and cannot be fetched again (any source).
     """
 
 
