@@ -1,0 +1,220 @@
+"""Execute one sanitized hand-in in its own sandboxed kernel (runs in a grading worker).
+
+This is nbgrader's `Execute` preprocessor with three changes, each for one reason:
+
+- `SandboxedKernelManager` launches the kernel through `Sandbox.wrap` (bubblewrap +
+  limits), talks to it over `ipc` sockets in a folder bound into the sandbox, and
+  interrupts by message (a SIGINT would hit bwrap, not the kernel);
+- an output budget: a hand-in printing without end cannot fill the worker's memory;
+- a notebook deadline: a watchdog kills the sandbox after `notebook_timeout` seconds.
+
+When the kernel dies (os._exit, a signal, the CPU limit, the deadline) the cells that
+never ran get an error output. That matters: nbgrader scores a test cell with no error
+output as passed, so an unexecuted test must not look like a passed one.
+
+`execute_handin(job)` is the worker entry point: a plain dict in, a plain dict out.
+"""
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
+from traitlets import Any, Integer
+from traitlets.config import Config
+
+from .sandbox import Limits, Sandbox, unsandboxed_wrap
+
+MAX_OUTPUT_BYTES = 2_000_000  # per notebook, before nbgrader's LimitOutput trims per cell
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command runs inside `wrap(cmd)`."""
+    wrap = Any(help="function: kernel argv -> argv that starts it sandboxed")
+    owner_uid = Any(None, allow_none=True, help="uid that must read the connection file")
+    log_path = Any(None, allow_none=True, help="file for the kernel's own stdout/stderr")
+    process = Any(None, allow_none=True, help="the launched (bwrap) process, kept for its exit status")
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.log_path is not None:  # keep the kernel's banner and crash output out of the terminal
+            kw["stdout"] = kw["stderr"] = open(self.log_path, "ab")
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.process = self.provisioner.process
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return self.wrap(super().format_kernel_cmd(extra_arguments))
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        if self.owner_uid is not None and os.geteuid() == 0:
+            os.chown(self.connection_file, self.owner_uid, self.owner_uid)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping."""
+    max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
+
+    def __init__(self, make_kernel_manager, **kwargs):
+        super().__init__(**kwargs)
+        self._make_kernel_manager = make_kernel_manager
+        self.executed_cells: set[int] = set()
+        self.last_km = None  # nbclient drops self.km on clean-up; we need its process
+        self.output_bytes = 0
+        self.output_truncated = False
+
+    def create_kernel_manager(self):
+        self.km = self.last_km = self._make_kernel_manager(
+            kernel_name=self.kernel_name or "python3", config=self.config)
+        return self.km
+
+    def on_cell_executed(self, **kwargs):
+        self.executed_cells.add(kwargs["cell_index"])
+        return super().on_cell_executed(**kwargs)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(
+            len(v) if isinstance(v, str) else len(json.dumps(v))
+            for v in content.get("data", {}).values())
+        self.output_bytes += size
+        if self.output_bytes > self.max_output_bytes:
+            if not self.output_truncated:
+                self.output_truncated = True
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
+                         "reached: further output of this notebook is dropped\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _mark_unexecuted(nb, executed: set[int], reason: str) -> int:
+    """Give every code cell that never ran an error output; returns how many."""
+    n_marked = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and index not in executed:
+            cell.outputs = list(cell.get("outputs", [])) + [nbformat.v4.new_output(
+                "error", ename="KernelDied", evalue=reason,
+                traceback=[f"KernelDied: {reason}; this cell did not run"])]
+            n_marked += 1
+    return n_marked
+
+
+def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeout) -> str:
+    if deadline_hit:
+        return f"notebook timeout: still running after {notebook_timeout:g} s, killed"
+    if returncode is None:
+        return "kernel died (exit status unknown)"
+    code = returncode - 128 if returncode > 128 else -returncode if returncode < 0 else None
+    if code is not None and code > 0:
+        name = signal.Signals(code).name if code in signal.Signals._value2member_map_ else code
+        if code == signal.SIGXCPU:
+            return f"CPU time limit ({limits.cpu_seconds} s) reached, kernel killed by {name}"
+        if code == signal.SIGKILL:
+            return f"kernel killed by {name} (memory exhaustion or an explicit kill)"
+        return f"kernel killed by signal {name}"
+    return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
+
+
+def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
+    """Errors in outputs that say a limit was hit, named for the status record."""
+    problems = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            where = cell.metadata.get("nbgrader", {}).get("grade_id") or cell.get("id", "?")
+            if out.ename == "CellTimeoutError":
+                problems.append(f"cell timeout in cell {where}")
+            elif out.ename == "MemoryError":
+                problems.append(f"memory limit ({memory_mb} MB) hit in cell {where}")
+    return problems
+
+
+def execute_handin(job: dict) -> dict:
+    """Run job["notebook"] (sanitized, as JSON text) in a sandbox; return the executed
+    notebook (JSON text), the seconds it took and any problems found.
+
+    job keys: notebook, extra_files {relative path: bytes}, cell_timeout,
+    notebook_timeout, limits (Limits fields), sandbox (bool), slot, config (dict).
+    """
+    started = time.monotonic()
+    limits = Limits(**job["limits"])
+    nb = nbformat.reads(job["notebook"], as_version=4)
+    work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
+    problems: list[str] = []
+    try:
+        scratch, runtime = work / "scratch", work / "run"
+        scratch.mkdir()
+        for rel, data in job["extra_files"].items():
+            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / rel).write_bytes(data)
+        (scratch / job["notebook_name"]).write_text(job["notebook"])
+        if job["sandbox"]:
+            sandbox = Sandbox(scratch, runtime, limits, slot=job["slot"])
+            sandbox.prepare()
+            wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH
+        else:
+            runtime.mkdir()
+            wrap, owner = (lambda cmd: unsandboxed_wrap(cmd, limits)), None
+
+        def make_kernel_manager(**kwargs):
+            return SandboxedKernelManager(
+                wrap=wrap, owner_uid=owner, transport="ipc", ip=str(runtime / "kernel"),
+                connection_file=str(runtime / "kernel.json"), log_path=work / "kernel.log",
+                **kwargs)
+
+        config = Config(job["config"])
+        steps = [
+            SandboxedExecute(make_kernel_manager, config=config, timeout=int(job["cell_timeout"]),
+                             shutdown_kernel="immediate"),
+            IgnorePattern(config=config),
+            LimitOutput(config=config),
+        ]
+        execute = steps[0]
+        resources = {"metadata": {"path": str(scratch)}, "nbgrader": job["resources"]}
+        deadline_hit = threading.Event()
+
+        def kill_at_deadline():
+            km = execute.last_km
+            if km is not None and km.provisioner is not None and km.provisioner.pid:
+                deadline_hit.set()
+                os.kill(km.provisioner.pid, signal.SIGKILL)
+
+        watchdog = threading.Timer(job["notebook_timeout"], kill_at_deadline)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            nb, resources = execute(nb, resources)
+        except DeadKernelError:
+            process = execute.last_km.process if execute.last_km is not None else None
+            returncode = process.wait(timeout=10) if process is not None else None
+            reason = _exit_reason(returncode, deadline_hit.is_set(), limits,
+                                  job["notebook_timeout"])
+            problems.append(reason)
+            _mark_unexecuted(nb, execute.executed_cells, reason)
+        finally:
+            watchdog.cancel()
+        for step in steps[1:]:
+            nb, resources = step(nb, resources)
+        problems += _problems_in_outputs(nb, limits.memory_mb)
+        if execute.output_truncated:
+            problems.append(f"output limit ({execute.max_output_bytes} bytes) reached")
+        return {"notebook": nbformat.writes(nb), "problems": problems,
+                "seconds": time.monotonic() - started, "error": None}
+    except Exception as error:  # the hand-in fails, the run goes on
+        return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
+                "error": f"{type(error).__name__}: {error}"}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
