@@ -51,15 +51,29 @@ class Linear:
         self.name, self.W, self.b = name, W, b
 
     def __call__(self, x) -> Node:
+        """``x @ W + b`` as one graph Node (same result and gradients as the three-op version)."""
         if not isinstance(x, Node):
-            x = Node(x)
-        n_in = self.W.value.shape[0]
-        if x.value.shape[1] != n_in:
+            x = Node(x, requires_grad=False)
+        W, b = self.W, self.b
+        x_value, W_value = x.value, W.value
+        if x_value.shape[1] != W_value.shape[0]:
             raise ValueError(
-                f"layer '{self.name}' expects inputs with {n_in} features (W is {self.W.value.shape}), "
-                f"got an input of shape {x.value.shape}"
+                f"layer '{self.name}' expects inputs with {W_value.shape[0]} features (W is {W_value.shape}), "
+                f"got an input of shape {x_value.shape}"
             )
-        return x @ self.W + self.b
+        z = x_value @ W_value
+        z += b.value
+
+        def backward(grad):  # z = x @ W + b, b broadcast over the batch rows
+            if x.requires_grad:
+                x._add_grad(grad @ W_value.T)
+            if W.requires_grad:
+                W._add_grad(x_value.T @ grad)
+            if b.requires_grad:
+                b._add_grad(grad.sum(axis=0, keepdims=True))
+
+        requires_grad = x.requires_grad or W.requires_grad or b.requires_grad
+        return Node(z, requires_grad, (x, W, b), f"linear {self.name}", backward)
 
     def __repr__(self) -> str:
         n_in, n_out = self.W.value.shape
@@ -119,7 +133,11 @@ class Model:
         return {name: node.value.copy() for name, node in self._params.items()}
 
     def set_param(self, param: dict) -> None:
-        """Copy the arrays in ``param`` (name -> array, same names and shapes) into the model."""
+        """Copy the arrays in ``param`` (name -> array, same names and shapes) into the model.
+
+        Arrays that already are the model's own (``parameters()[name].value``) are kept
+        as they are, so an optimizer updating those in place pays no copy.
+        """
         if not isinstance(param, dict):
             raise TypeError(f"set_param expects a dict name -> array, got {type(param).__name__}")
         if param.keys() != self._params.keys():
@@ -131,7 +149,10 @@ class Model:
             )
         new_values = {}
         for name, node in self._params.items():
-            value = np.asarray(param[name], dtype=np.float64)
+            value = param[name]
+            if value is node.value:
+                continue
+            value = np.asarray(value, dtype=np.float64)
             if value.shape != node.value.shape:
                 raise ValueError(
                     f"set_param: '{name}' must have shape {node.value.shape}, got {value.shape}"
@@ -141,8 +162,9 @@ class Model:
             self._params[name].value = value.copy()
 
     def zero_grad(self) -> None:
+        """Reset the gradients of all parameters to zero."""
         for node in self._params.values():
-            node.zero_grad()
+            node._grad = None
 
     def get_grad(self, x, y):
         """Gradients of ``loss(x, y)``: returns ``(grads, loss)``.

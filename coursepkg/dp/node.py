@@ -1,16 +1,17 @@
 """`Node`: a 2-D numpy array that remembers how it was computed.
 
-Every operation on Nodes builds a new Node holding
+Every operation on Nodes returns a new Node holding
 
 * ``value``      the result (always a 2-D float64 array),
 * ``_parents``   the Nodes it was computed from,
-* ``_backward``  a small function that, given ``out.grad`` (dL/d out), adds each parent's
-                 share of the gradient to that parent's ``grad`` (the chain rule).
+* ``_backward``  the operation's local backward rule: given ``grad`` = dL/d(result), it
+                 adds each parent's share, dL/d(parent), to that parent's gradient.
 
-``loss.backward()`` orders the graph topologically (iteratively, so a graph thousands of
-Nodes deep is fine) and runs the ``_backward`` functions from the loss back to the inputs.
-Each operation below is written as its forward computation followed directly by its
-local backward rule, in the spirit of Karpathy's micrograd, but on numpy arrays.
+``loss.backward()`` puts the graph in topological order (without recursion, so graphs
+thousands of Nodes deep are fine) and runs the backward rules from the loss back to the
+inputs: the chain rule, one operation at a time. Each operation below is its forward
+computation followed directly by its backward rule, in the spirit of Karpathy's
+micrograd, but on numpy arrays.
 
 Shapes: every value is 2-D. ``Node(3.0)`` is ``(1, 1)``, ``Node(np.arange(4))`` is the
 column ``(4, 1)``. Binary operations broadcast like numpy, and gradients are summed back
@@ -20,22 +21,38 @@ the ``m`` row gradients).
 
 from __future__ import annotations
 
+import itertools
+from operator import attrgetter
+
 import numpy as np
 from scipy.special import erf as _erf
-from scipy.special import expit as _expit  # sigmoid without overflow for large |x|
 
 #: ``log`` clips its input to at least ``LOG_EPS`` so that ``log(0)`` (e.g. ``log(1 - out)``
 #: of a saturated sigmoid, where ``out`` rounds to exactly 1.0) is ``log(1e-12) = -27.6``
 #: instead of ``-inf``. Below the clip the gradient is 0, as for any clipped value.
 LOG_EPS = 1e-12
 
+#: ``sigmoid`` computes 1 / (1 + exp(-max(x, SIGMOID_FLOOR))): exp never overflows, and
+#: sigmoid(x) for x < -700 is ~1e-304 instead of something even closer to 0.
+SIGMOID_FLOOR = -700.0
+
+_FLOAT64 = np.dtype(np.float64)
 _SQRT_2 = np.sqrt(2.0)
 _SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_creation_counter = itertools.count()  # creation order is a topological order of any graph
+_creation_index = attrgetter("_index")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow warnings (see SIGMOID_FLOOR)."""
+    e = np.exp(-np.maximum(x, SIGMOID_FLOOR))
+    e += 1.0
+    return np.reciprocal(e, out=e)
 
 
 def _as_2d(value) -> np.ndarray:
     """Convert a scalar, list or array to a 2-D float64 array (1-D becomes a column)."""
-    if type(value) is np.ndarray and value.ndim == 2 and value.dtype == np.float64:
+    if type(value) is np.ndarray and value.ndim == 2 and value.dtype is _FLOAT64:
         return value  # fast path: results of Node operations are already 2-D float64
     if isinstance(value, Node):
         raise TypeError("Node(...) expects an array or number, got a Node; use the Node itself")
@@ -56,7 +73,7 @@ def _as_2d(value) -> np.ndarray:
 
 def _as_node(other) -> "Node":
     """Wrap a number or array operand as a constant Node (Nodes pass through)."""
-    return other if isinstance(other, Node) else Node(other)
+    return other if isinstance(other, Node) else Node(other, requires_grad=False)
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -70,7 +87,7 @@ def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
-def _no_backward():
+def _no_backward(grad):
     """Backward rule of a leaf: nothing to propagate."""
 
 
@@ -80,6 +97,10 @@ class Node:
     Create leaves with ``Node(array_or_number)``; everything else comes from operations.
     The value is not copied (a float64 2-D array is wrapped as is).
 
+    ``requires_grad=False`` marks a constant (data, labels): backward computes no gradient
+    for it or for results computed from constants only, which saves time. Numbers and
+    arrays used in operations (``1 - y``, ``x * 2``) become such constants.
+
     ``grad`` has the shape of ``value``. It is filled by ``loss.backward()``: leaves (the
     Nodes you created) *accumulate* gradients over several backward calls, like PyTorch
     and micrograd, so call ``zero_grad()`` between steps (``Model.get_grad`` does it for
@@ -87,15 +108,17 @@ class Node:
     Treat ``grad`` as read-only (copy it before changing it in place).
     """
 
-    __slots__ = ("value", "_grad", "_parents", "_backward", "op")
+    __slots__ = ("value", "requires_grad", "_grad", "_parents", "_backward", "op", "_index")
     __array_ufunc__ = None  # make numpy defer: `array + node` calls Node.__radd__
 
-    def __init__(self, value, _parents: tuple = (), _op: str = ""):
+    def __init__(self, value, requires_grad=True, _parents=(), _op="", _backward=_no_backward):
         self.value = _as_2d(value)
-        self._grad = None  # None means "zero" (allocated lazily, saves time in big graphs)
-        self._parents = _parents
-        self._backward = _no_backward
-        self.op = _op
+        self.requires_grad = requires_grad
+        self._grad = None  # None means "zero" (allocated lazily)
+        self._parents = _parents  # the Nodes this one was computed from
+        self._backward = _backward  # the creating operation's backward rule
+        self.op = _op  # the operation's name, for printing
+        self._index = next(_creation_counter)  # parents are always created before children
 
     # ---------------------------------------------------------------- bookkeeping
     @property
@@ -129,22 +152,19 @@ class Node:
         return f"Node(shape={self.value.shape}{op}, value={np.array2string(self.value, threshold=6)})"
 
     def _topological_order(self) -> list:
-        """All Nodes this one depends on, each after its parents (iterative DFS, no recursion)."""
-        order, visited = [], set()
-        stack = [(self, False)]
+        """The Nodes needing gradients that this one depends on, each after its parents.
+
+        No recursion (graphs may be thousands of Nodes deep): collect the Nodes with a
+        stack, then sort them by creation time. A Node is always created after its
+        parents, so creation order is a topological order.
+        """
+        found, stack = {self}, [self]
         while stack:
-            node, parents_done = stack.pop()
-            if parents_done:
-                order.append(node)
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            stack.append((node, True))
-            for parent in node._parents:
-                if parent not in visited:
-                    stack.append((parent, False))
-        return order
+            for parent in stack.pop()._parents:
+                if parent.requires_grad and parent not in found:
+                    found.add(parent)
+                    stack.append(parent)
+        return sorted(found, key=_creation_index)
 
     def backward(self, grad=None) -> None:
         """Compute d self / d x for every Node x this one depends on, into ``x.grad``.
@@ -160,6 +180,8 @@ class Node:
                     "reduce it with .sum() or .mean(), or pass grad=<array of that shape>"
                 )
             grad = np.ones((1, 1))
+        if not self.requires_grad:
+            raise ValueError("backward(): this Node depends on no Node with requires_grad=True")
         grad = _as_2d(grad)
         if grad.shape != self.value.shape:
             raise ValueError(f"backward(grad=...) needs shape {self.value.shape}, got {grad.shape}")
@@ -169,71 +191,69 @@ class Node:
                 node._grad = None
         self._add_grad(grad)
         for node in reversed(order):
-            if node._grad is not None:
-                node._backward()
+            if node._parents and node._grad is not None:
+                node._backward(node._grad)
 
     # ---------------------------------------------------------------- arithmetic
     def __add__(self, other) -> "Node":
         other = _as_node(other)
-        out = Node(self.value + other.value, (self, other), "+")
 
-        def _backward():
-            self._add_grad(_unbroadcast(out._grad, self.value.shape))
-            other._add_grad(_unbroadcast(out._grad, other.value.shape))
+        def backward(grad):
+            if self.requires_grad:
+                self._add_grad(_unbroadcast(grad, self.value.shape))
+            if other.requires_grad:
+                other._add_grad(_unbroadcast(grad, other.value.shape))
 
-        out._backward = _backward
-        return out
+        return Node(self.value + other.value, self.requires_grad or other.requires_grad, (self, other), "+", backward)
 
     def __radd__(self, other) -> "Node":
         return _as_node(other) + self
 
-    def __neg__(self) -> "Node":
-        out = Node(-self.value, (self,), "neg")
-
-        def _backward():
-            self._add_grad(-out._grad)
-
-        out._backward = _backward
-        return out
-
     def __sub__(self, other) -> "Node":
         other = _as_node(other)
-        out = Node(self.value - other.value, (self, other), "-")
 
-        def _backward():
-            self._add_grad(_unbroadcast(out._grad, self.value.shape))
-            other._add_grad(_unbroadcast(-out._grad, other.value.shape))
+        def backward(grad):
+            if self.requires_grad:
+                self._add_grad(_unbroadcast(grad, self.value.shape))
+            if other.requires_grad:
+                other._add_grad(_unbroadcast(-grad, other.value.shape))
 
-        out._backward = _backward
-        return out
+        return Node(self.value - other.value, self.requires_grad or other.requires_grad, (self, other), "-", backward)
 
     def __rsub__(self, other) -> "Node":
         return _as_node(other) - self
 
+    def __neg__(self) -> "Node":
+        def backward(grad):
+            self._add_grad(-grad)
+
+        return Node(-self.value, self.requires_grad, (self,), "neg", backward)
+
     def __mul__(self, other) -> "Node":
         other = _as_node(other)
-        out = Node(self.value * other.value, (self, other), "*")
 
-        def _backward():
-            self._add_grad(_unbroadcast(out._grad * other.value, self.value.shape))
-            other._add_grad(_unbroadcast(out._grad * self.value, other.value.shape))
+        def backward(grad):
+            if self.requires_grad:
+                self._add_grad(_unbroadcast(grad * other.value, self.value.shape))
+            if other.requires_grad:
+                other._add_grad(_unbroadcast(grad * self.value, other.value.shape))
 
-        out._backward = _backward
-        return out
+        return Node(self.value * other.value, self.requires_grad or other.requires_grad, (self, other), "*", backward)
 
     def __rmul__(self, other) -> "Node":
         return _as_node(other) * self
 
     def __truediv__(self, other) -> "Node":
         other = _as_node(other)
-        out = Node(self.value / other.value, (self, other), "/")
+        quotient = self.value / other.value
 
-        def _backward():
-            self._add_grad(_unbroadcast(out._grad / other.value, self.value.shape))
-            other._add_grad(_unbroadcast(-out._grad * out.value / other.value, other.value.shape))
+        def backward(grad):
+            if self.requires_grad:
+                self._add_grad(_unbroadcast(grad / other.value, self.value.shape))
+            if other.requires_grad:  # d(a/b)/db = -a/b**2 = -quotient/b
+                other._add_grad(_unbroadcast(-grad * quotient / other.value, other.value.shape))
 
-        out._backward = _backward
-        return out
+        return Node(quotient, self.requires_grad or other.requires_grad, (self, other), "/", backward)
 
     def __rtruediv__(self, other) -> "Node":
         return _as_node(other) / self
@@ -245,14 +265,14 @@ class Node:
                 f"matmul shape mismatch: {self.value.shape} @ {other.value.shape} "
                 f"({self.value.shape[1]} columns vs {other.value.shape[0]} rows)"
             )
-        out = Node(self.value @ other.value, (self, other), "@")
 
-        def _backward():
-            self._add_grad(out._grad @ other.value.T)
-            other._add_grad(self.value.T @ out._grad)
+        def backward(grad):
+            if self.requires_grad:
+                self._add_grad(grad @ other.value.T)
+            if other.requires_grad:
+                other._add_grad(self.value.T @ grad)
 
-        out._backward = _backward
-        return out
+        return Node(self.value @ other.value, self.requires_grad or other.requires_grad, (self, other), "@", backward)
 
     def __rmatmul__(self, other) -> "Node":
         return _as_node(other) @ self
@@ -261,26 +281,24 @@ class Node:
         if isinstance(exponent, Node) or np.ndim(exponent) != 0:
             raise TypeError(f"Node ** exponent needs a number as exponent, got {type(exponent).__name__}")
         exponent = float(exponent)
-        out = Node(self.value**exponent, (self,), f"**{exponent:g}")
 
-        def _backward():
-            self._add_grad(out._grad * exponent * self.value ** (exponent - 1))
+        def backward(grad):
+            self._add_grad(grad * exponent * self.value ** (exponent - 1))
 
-        out._backward = _backward
-        return out
+        return Node(self.value**exponent, self.requires_grad, (self,), f"**{exponent:g}", backward)
 
     # ---------------------------------------------------------------- reductions and shapes
     def sum(self, axis=None) -> "Node":
         """Sum of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
         if axis not in (None, 0, 1, -1, -2):
             raise ValueError(f"sum(axis=...) accepts None, 0 or 1, got {axis!r}")
-        out = Node(self.value.sum(axis=axis, keepdims=True), (self,), "sum")
 
-        def _backward():
-            self._add_grad(np.broadcast_to(out._grad, self.value.shape).copy())
+        def backward(grad):  # every entry contributed once: spread grad back over them
+            spread = np.empty_like(self.value)
+            spread[...] = grad
+            self._add_grad(spread)
 
-        out._backward = _backward
-        return out
+        return Node(self.value.sum(axis=axis, keepdims=True), self.requires_grad, (self,), "sum", backward)
 
     def mean(self, axis=None) -> "Node":
         """Mean of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
@@ -288,13 +306,10 @@ class Node:
         return self.sum(axis) * (1.0 / count)
 
     def transpose(self) -> "Node":
-        out = Node(self.value.T, (self,), "T")
+        def backward(grad):
+            self._add_grad(grad.T)
 
-        def _backward():
-            self._add_grad(out._grad.T)
-
-        out._backward = _backward
-        return out
+        return Node(self.value.T, self.requires_grad, (self,), "T", backward)
 
     @property
     def T(self) -> "Node":
@@ -306,168 +321,141 @@ class Node:
             shape = shape[0]
         if len(shape) != 2:
             raise ValueError(f"reshape needs a 2-D shape like (rows, cols), got {shape}")
-        out = Node(self.value.reshape(shape), (self,), "reshape")
 
-        def _backward():
-            self._add_grad(out._grad.reshape(self.value.shape))
+        def backward(grad):
+            self._add_grad(grad.reshape(self.value.shape))
 
-        out._backward = _backward
-        return out
+        return Node(self.value.reshape(shape), self.requires_grad, (self,), "reshape", backward)
 
     def clip(self, low=None, high=None) -> "Node":
         """Limit values to [low, high]; the gradient is 0 where a value was clipped."""
-        out = Node(np.clip(self.value, low, high), (self,), "clip")
+        inside = np.ones(self.value.shape, dtype=bool)
+        if low is not None:
+            inside &= self.value >= low
+        if high is not None:
+            inside &= self.value <= high
 
-        def _backward():
-            inside = np.ones(self.value.shape, dtype=bool)
-            if low is not None:
-                inside &= self.value >= low
-            if high is not None:
-                inside &= self.value <= high
-            self._add_grad(out._grad * inside)
+        def backward(grad):
+            self._add_grad(grad * inside)
 
-        out._backward = _backward
-        return out
+        return Node(np.clip(self.value, low, high), self.requires_grad, (self,), "clip", backward)
 
     # ---------------------------------------------------------------- elementwise functions
     def exp(self) -> "Node":
-        out = Node(np.exp(self.value), (self,), "exp")
+        e = np.exp(self.value)
 
-        def _backward():
-            self._add_grad(out._grad * out.value)
+        def backward(grad):
+            self._add_grad(grad * e)
 
-        out._backward = _backward
-        return out
+        return Node(e, self.requires_grad, (self,), "exp", backward)
 
     def log(self) -> "Node":
         """Natural log of max(value, LOG_EPS); see ``LOG_EPS`` for why it clips."""
         clipped = np.maximum(self.value, LOG_EPS)
-        out = Node(np.log(clipped), (self,), "log")
 
-        def _backward():
-            self._add_grad(out._grad * (self.value >= LOG_EPS) / clipped)
+        def backward(grad):
+            self._add_grad(grad * (self.value >= LOG_EPS) / clipped)
 
-        out._backward = _backward
-        return out
+        return Node(np.log(clipped), self.requires_grad, (self,), "log", backward)
 
     def square(self) -> "Node":
-        out = Node(self.value * self.value, (self,), "square")
+        def backward(grad):
+            self._add_grad(grad * 2.0 * self.value)
 
-        def _backward():
-            self._add_grad(out._grad * 2.0 * self.value)
-
-        out._backward = _backward
-        return out
+        return Node(self.value * self.value, self.requires_grad, (self,), "square", backward)
 
     def sqrt(self) -> "Node":
-        out = Node(np.sqrt(self.value), (self,), "sqrt")
+        root = np.sqrt(self.value)
 
-        def _backward():
-            self._add_grad(out._grad * 0.5 / out.value)
+        def backward(grad):
+            self._add_grad(grad * 0.5 / root)
 
-        out._backward = _backward
-        return out
+        return Node(root, self.requires_grad, (self,), "sqrt", backward)
 
     def abs(self) -> "Node":
         """|x|; the gradient at exactly 0 is taken as 0."""
-        out = Node(np.abs(self.value), (self,), "abs")
 
-        def _backward():
-            self._add_grad(out._grad * np.sign(self.value))
+        def backward(grad):
+            self._add_grad(grad * np.sign(self.value))
 
-        out._backward = _backward
-        return out
+        return Node(np.abs(self.value), self.requires_grad, (self,), "abs", backward)
 
     # ---------------------------------------------------------------- activation functions
     def sigmoid(self) -> "Node":
-        """1 / (1 + exp(-x)), computed without overflow; derivative out * (1 - out)."""
-        out = Node(_expit(self.value), (self,), "sigmoid")
+        """1 / (1 + exp(-x)), computed without overflow; derivative s * (1 - s)."""
+        s = _sigmoid(self.value)
 
-        def _backward():
-            self._add_grad(out._grad * out.value * (1.0 - out.value))
+        def backward(grad):
+            self._add_grad(grad * s * (1.0 - s))
 
-        out._backward = _backward
-        return out
+        return Node(s, self.requires_grad, (self,), "sigmoid", backward)
 
     def tanh(self) -> "Node":
-        """tanh(x); derivative 1 - out**2."""
-        out = Node(np.tanh(self.value), (self,), "tanh")
+        """tanh(x); derivative 1 - tanh(x)**2."""
+        t = np.tanh(self.value)
 
-        def _backward():
-            self._add_grad(out._grad * (1.0 - out.value * out.value))
+        def backward(grad):
+            self._add_grad(grad * (1.0 - t * t))
 
-        out._backward = _backward
-        return out
+        return Node(t, self.requires_grad, (self,), "tanh", backward)
 
     def relu(self) -> "Node":
         """max(0, x); derivative 1 for x > 0, else 0."""
-        out = Node(np.maximum(self.value, 0.0), (self,), "relu")
 
-        def _backward():
-            self._add_grad(out._grad * (self.value > 0))
+        def backward(grad):
+            self._add_grad(grad * (self.value > 0))
 
-        out._backward = _backward
-        return out
+        return Node(np.maximum(self.value, 0.0), self.requires_grad, (self,), "relu", backward)
 
     def leaky_relu(self, alpha: float = 0.01) -> "Node":
         """x for x > 0, else alpha * x."""
         slope = np.where(self.value > 0, 1.0, alpha)
-        out = Node(self.value * slope, (self,), "leaky_relu")
 
-        def _backward():
-            self._add_grad(out._grad * slope)
+        def backward(grad):
+            self._add_grad(grad * slope)
 
-        out._backward = _backward
-        return out
+        return Node(self.value * slope, self.requires_grad, (self,), "leaky_relu", backward)
 
     def elu(self, alpha: float = 1.0) -> "Node":
-        """x for x > 0, else alpha * (exp(x) - 1); derivative 1, else out + alpha."""
+        """x for x > 0, else alpha * (exp(x) - 1); derivative 1, else elu(x) + alpha."""
         positive = self.value > 0
-        out = Node(np.where(positive, self.value, alpha * np.expm1(np.minimum(self.value, 0.0))), (self,), "elu")
+        value = np.where(positive, self.value, alpha * np.expm1(np.minimum(self.value, 0.0)))
 
-        def _backward():
-            self._add_grad(out._grad * np.where(positive, 1.0, out.value + alpha))
+        def backward(grad):
+            self._add_grad(grad * np.where(positive, 1.0, value + alpha))
 
-        out._backward = _backward
-        return out
+        return Node(value, self.requires_grad, (self,), "elu", backward)
 
     def swish(self, beta: float = 1.0) -> "Node":
         """x * sigmoid(beta * x) (SiLU for beta = 1); derivative s + beta * x * s * (1 - s)."""
-        s = _expit(beta * self.value)
-        out = Node(self.value * s, (self,), "swish")
+        s = _sigmoid(beta * self.value)
 
-        def _backward():
-            self._add_grad(out._grad * (s + beta * self.value * s * (1.0 - s)))
+        def backward(grad):
+            self._add_grad(grad * (s + beta * self.value * s * (1.0 - s)))
 
-        out._backward = _backward
-        return out
+        return Node(self.value * s, self.requires_grad, (self,), "swish", backward)
 
     def gelu(self, approximate: bool = False) -> "Node":
-        """x * Phi(x) with Phi the standard normal CDF (``approximate=True``: tanh formula)."""
+        """x * Phi(x), Phi the standard normal CDF (``approximate=True``: the tanh formula)."""
         x = self.value
         if approximate:
-            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
-            t = np.tanh(inner)
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
             value = 0.5 * x * (1.0 + t)
             local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
         else:
             cdf = 0.5 * (1.0 + _erf(x / _SQRT_2))
             value = x * cdf
-            local = cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
-        out = Node(value, (self,), "gelu")
+            local = cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)  # Phi(x) + x * phi(x)
 
-        def _backward():
-            self._add_grad(out._grad * local)
+        def backward(grad):
+            self._add_grad(grad * local)
 
-        out._backward = _backward
-        return out
+        return Node(value, self.requires_grad, (self,), "gelu", backward)
 
     def softplus(self) -> "Node":
         """log(1 + exp(x)), computed without overflow; derivative sigmoid(x)."""
-        out = Node(np.logaddexp(0.0, self.value), (self,), "softplus")
 
-        def _backward():
-            self._add_grad(out._grad * _expit(self.value))
+        def backward(grad):
+            self._add_grad(grad * _sigmoid(self.value))
 
-        out._backward = _backward
-        return out
+        return Node(np.logaddexp(0.0, self.value), self.requires_grad, (self,), "softplus", backward)

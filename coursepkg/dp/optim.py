@@ -61,11 +61,11 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must define train(self, steps, print_each)")
 
     def random_batch(self):
-        """``batch_size`` random rows (with replacement) as Nodes ``(x, y)``."""
+        """``batch_size`` random rows (with replacement) as constant Nodes ``(x, y)``."""
         if self.x_train is None or self.y_train is None:
             raise ValueError("this optimizer has no data: pass x_train=... and y_train=... when creating it")
         indices = self.rng.integers(0, self.x_train.shape[0], size=self.batch_size)
-        return Node(self.x_train[indices]), Node(self.y_train[indices])
+        return Node(self.x_train[indices], requires_grad=False), Node(self.y_train[indices], requires_grad=False)
 
     def on_step(self, i: int, grad: dict, loss: Node) -> None:
         """Called after the update of step ``i`` (1-based) with that step's gradients and loss.
@@ -83,7 +83,10 @@ class Optimizer:
         if not isinstance(steps, (int, np.integer)) or steps < 1:
             raise ValueError(f"steps must be a positive int, got {steps!r}")
         model = self.model
-        param = model.get_param()
+        # The model's own arrays (not get_param()'s copies): _update changes them in place
+        # and set_param skips arrays that are already the model's, so no copying per step.
+        # An _update that assigns new arrays (param[g] = ...) works too: set_param copies those.
+        param = {name: node.value for name, node in model.parameters().items()}
         self.grad_stores = [{g: np.zeros_like(p) for g, p in param.items()} for _ in range(num_grad_stores)]
         if print_each:
             print("iteration\tloss")

@@ -1,0 +1,184 @@
+"""Microseconds per SGD step: coursepkg.dp vs hand-written numpy vs TensorFlow eager.
+
+One step = draw a batch of 128 iris rows, forward, backward, update all parameters.
+The network is the vanishing-gradient one of seed 000: 4 inputs, 10 sigmoid hidden
+layers of width 10, a sigmoid output, summed binary cross-entropy, SGD (alpha 0.001).
+All three use float64 and the same initial weights and batches.
+
+    python benchmarks/dp_step.py [--steps 200] [--repeats 7]
+
+After a warm-up, each repetition runs ``steps`` steps of every variant in turn (so a
+busy machine slows all of them alike). The table shows, per step, the median over the
+repetitions of the CPU time of this process (robust when other jobs share the CPU) and of
+the wall-clock time. Target: dp within 1.5x of numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+from sklearn import datasets
+
+from coursepkg import dp
+
+N_HIDDEN_LAYERS, N_HIDDEN_NEURONS, BATCH_SIZE, LR = 10, 10, 128, 0.001
+
+
+def load_iris_binary():
+    """Iris classes 0 and 1 (first 100 rows), standardised features; y as (100,) labels."""
+    iris = datasets.load_iris()
+    X, y = iris.data[:100], iris.target[:100].astype(np.float64)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def layer_sizes(n_features):
+    return [n_features] + [N_HIDDEN_NEURONS] * N_HIDDEN_LAYERS + [1]
+
+
+# ----------------------------------------------------------------- coursepkg.dp
+class DeepSigmoidNet(dp.Model):
+    def __init__(self, n_features, seed=0):
+        super().__init__(seed=seed)
+        sizes = layer_sizes(n_features)
+        self.layers = [self.Linear_Layer(n_in, n_out, f"h{k}") for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x).sigmoid()
+        return x
+
+    def loss(self, x, y):
+        y_hat = self.forward(x)
+        return -(y * y_hat.log() + (1 - y) * (1 - y_hat).log()).sum()
+
+
+def make_dp_step(X, y, batches):
+    net = DeepSigmoidNet(X.shape[1])
+    optimizer = dp.SGD(net, X, y, {"alpha": LR}, BATCH_SIZE)
+    optimizer.random_batch = lambda: (dp.Node(X[next(batches)]), dp.Node(y[batches.last]))
+
+    def run(steps):
+        optimizer.train(steps, print_each=0)
+
+    return run
+
+
+# ----------------------------------------------------------------- hand-written numpy
+def make_numpy_step(X, y, batches):
+    params = DeepSigmoidNet(X.shape[1]).get_param()  # the same initial weights
+    Ws = [params[f"h{k}_W"] for k in range(N_HIDDEN_LAYERS + 1)]
+    bs = [params[f"h{k}_b"] for k in range(N_HIDDEN_LAYERS + 1)]
+
+    def step():
+        indices = next(batches)
+        x, t = X[indices], y[indices].reshape(-1, 1)
+        activations = [x]
+        for W, b in zip(Ws, bs):
+            activations.append(1.0 / (1.0 + np.exp(-(activations[-1] @ W + b))))
+        y_hat = activations[-1]
+        loss = -np.sum(t * np.log(y_hat) + (1 - t) * np.log(1 - y_hat))
+        delta = y_hat - t  # dL/dz of the output layer (sigmoid + cross-entropy)
+        for k in range(len(Ws) - 1, -1, -1):
+            a = activations[k]
+            dW, db = a.T @ delta, delta.sum(axis=0, keepdims=True)
+            if k > 0:
+                delta = (delta @ Ws[k].T) * a * (1 - a)
+            Ws[k] -= LR * dW
+            bs[k] -= LR * db
+        return loss
+
+    def run(steps):
+        for _ in range(steps):
+            step()
+
+    return run
+
+
+# ----------------------------------------------------------------- TensorFlow eager
+def make_tf_step(X, y, batches):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    params = DeepSigmoidNet(X.shape[1]).get_param()
+    Ws = [tf.Variable(params[f"h{k}_W"]) for k in range(N_HIDDEN_LAYERS + 1)]
+    bs = [tf.Variable(params[f"h{k}_b"]) for k in range(N_HIDDEN_LAYERS + 1)]
+    variables = [v for pair in zip(Ws, bs) for v in pair]
+
+    def step():
+        indices = next(batches)
+        x, t = tf.constant(X[indices]), tf.constant(y[indices].reshape(-1, 1))
+        with tf.GradientTape() as tape:
+            a = x
+            for W, b in zip(Ws, bs):
+                a = tf.sigmoid(a @ W + b)
+            loss = -tf.reduce_sum(t * tf.math.log(a) + (1 - t) * tf.math.log(1 - a))
+        for v, g in zip(variables, tape.gradient(loss, variables)):
+            v.assign_sub(LR * g)
+        return loss
+
+    def run(steps):
+        for _ in range(steps):
+            step()
+
+    return run
+
+
+class Batches:
+    """The same reproducible stream of batch indices for every variant."""
+
+    def __init__(self, n, seed=0):
+        self.n, self.rng, self.last = n, np.random.default_rng(seed), None
+
+    def __next__(self):
+        self.last = self.rng.integers(0, self.n, size=BATCH_SIZE)
+        return self.last
+
+
+def time_per_step(runs: dict, steps: int, repeats: int) -> dict:
+    """name -> (median CPU, median wall) microseconds per step; the variants take turns."""
+    for run in runs.values():
+        run(max(steps // 4, 10))  # warm-up
+    cpu = {name: [] for name in runs}
+    wall = {name: [] for name in runs}
+    for repeat in range(repeats):
+        for name, run in runs.items():
+            start_cpu, start_wall = time.process_time(), time.perf_counter()
+            run(steps)
+            cpu[name].append((time.process_time() - start_cpu) / steps * 1e6)
+            wall[name].append((time.perf_counter() - start_wall) / steps * 1e6)
+        line = ", ".join(f"{name} {cpu[name][-1]:.0f}" for name in runs)
+        print(f"  repetition {repeat + 1}/{repeats} (CPU us/step): {line}", flush=True)
+    return {name: (statistics.median(cpu[name]), statistics.median(wall[name])) for name in runs}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200, help="steps per repetition (default 200)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed repetitions (default 7)")
+    parser.add_argument("--no-tf", action="store_true", help="skip TensorFlow (faster)")
+    args = parser.parse_args(argv)
+
+    X, y = load_iris_binary()
+    variants = {"coursepkg.dp": make_dp_step, "numpy (by hand)": make_numpy_step}
+    if not args.no_tf:
+        variants["TensorFlow eager"] = make_tf_step
+    print(
+        f"SGD step on iris: batch {BATCH_SIZE}, {N_HIDDEN_LAYERS} sigmoid layers of width {N_HIDDEN_NEURONS}, "
+        f"{args.steps} steps x {args.repeats} repetitions"
+    )
+    results = time_per_step({name: make(X, y, Batches(len(X))) for name, make in variants.items()}, args.steps, args.repeats)
+    print(f"\n{'variant':<20}{'CPU us/step':>14}{'wall us/step':>14}")
+    for name, (cpu, wall) in results.items():
+        print(f"{name:<20}{cpu:>14.1f}{wall:>14.1f}")
+    dp_cpu, dp_wall = results["coursepkg.dp"]
+    np_cpu, np_wall = results["numpy (by hand)"]
+    print(f"\ndp / numpy = {dp_cpu / np_cpu:.2f}x CPU, {dp_wall / np_wall:.2f}x wall (target <= 1.5x)")
+    return results
+
+
+if __name__ == "__main__":
+    main()
