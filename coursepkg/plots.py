@@ -116,7 +116,10 @@ def plot_grad_w(grad_w, log=True, ax=None, layer_labels=None, xlabel="epoch",
     ax.set_xlabel(xlabel)
     ax.set_ylabel("mean |dL/dW|" + (" (log scale)" if log else ""))
     ax.set_title(title)
-    ax.legend(fontsize="small", ncols=1 if n_layers <= 6 else 2)
+    if n_layers <= 4:
+        ax.legend(fontsize="small")
+    else:  # many layers: keep the legend off the curves
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 
