@@ -216,7 +216,9 @@ def _probe(url, timeout):
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
             return None
     except urllib.error.HTTPError as e:
-        return f"HTTP {e.code} {e.reason}"
+        if e.code in (404, 410):
+            return f"HTTP {e.code} {e.reason}"
+        return None  # the server answers (some refuse HEAD): let the download say more
     except (urllib.error.URLError, OSError, ValueError) as e:
         return str(getattr(e, "reason", e))
 
@@ -227,7 +229,8 @@ def _fetch(files, subdir, mirror, timeout, verbose):
     Valid cached files are used as they are. Missing or corrupt ones are fetched with
     ``keras.utils.get_file`` (a corrupt one with ``force_download``), if the origin
     answers. Returns ``(paths, None)`` or ``(None, reason)`` when the data is not
-    available offline. A corrupt cached file that cannot be re-fetched raises DataError.
+    available offline. A corrupt cached file that cannot be re-fetched raises
+    DataCacheError; a failed download raises DataError.
     """
     root = keras_cache_dir()
     folder = os.path.join(root, subdir)

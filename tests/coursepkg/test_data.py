@@ -166,6 +166,12 @@ def test_mirror_can_come_from_the_environment(data_caches, dead_url, monkeypatch
     assert dead_url in capsys.readouterr().out
 
 
+def test_mirror_without_the_file_falls_back_saying_404(data_caches, local_server):
+    d = data.load_mnist(n_train=10, n_test=10, mirror=local_server.url)
+    assert d.source == "subset" and "HTTP 404" in d.message
+    assert local_server.requests == [("HEAD", "/mnist.npz")]
+
+
 def test_keras_source_offline_raises_a_clear_error(data_caches, dead_url):
     with pytest.raises(data.DataError, match="MNIST is not available.*unreachable"):
         data.load_mnist(source="keras", mirror=dead_url)
