@@ -1,0 +1,45 @@
+"""`status [ID]`: per assignment, who is collected, graded (score, problems), failed (why).
+
+Reads the submitted/ folder and the status records written by `grade`; it never runs
+anything. A graded hand-in whose file changed since (collected again) shows as
+"collected (changed since graded)".
+"""
+from . import records
+from .course import Course
+
+
+def rows(course: Course, assignment_id: str) -> list[tuple[str, str, str, str]]:
+    """(student, state, score, detail) per collected hand-in."""
+    table = []
+    for student in course.submitted_students(assignment_id):
+        record = records.load(course, assignment_id, student)
+        if record is None:
+            table.append((student, "collected", "", "not graded yet"))
+        elif record["state"] == records.FAILED:
+            table.append((student, "failed", "", record["reason"]))
+        else:
+            state = "graded" if records.is_done(course, assignment_id, student) else \
+                "collected (changed since graded)"
+            detail = "; ".join(record["problems"])
+            if record.get("needs_manual_grade"):
+                detail = "; ".join(filter(None, [detail, "needs manual grading (formgrader)"]))
+            table.append((student, state, f"{record['score']:g} / {record['max_score']:g}",
+                          detail))
+    return table
+
+
+def status_table(course: Course, assignment_id: str | None = None) -> str:
+    ids = [course.check_assignment(assignment_id)] if assignment_id else course.assignment_ids()
+    out = []
+    for aid in ids:
+        table = rows(course, aid)
+        counts = {state: sum(1 for r in table if r[1] == state)
+                  for state in ("collected", "graded", "failed")}
+        out.append(f"{aid}: {len(table)} collected, {counts['graded']} graded, "
+                   f"{counts['failed']} failed, {len(table) - counts['graded'] - counts['failed']}"
+                   " waiting")
+        if table:
+            width = max(len(r[0]) for r in table)
+            for student, state, score, detail in table:
+                out.append(f"  {student:<{width}}  {state:<10} {score:>11}  {detail}".rstrip())
+    return "\n".join(out) if out else f"no assignments under {course.source}"
