@@ -45,7 +45,9 @@ _creation_index = attrgetter("_index")
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) without overflow warnings (see SIGMOID_FLOOR)."""
-    e = np.exp(-np.maximum(x, SIGMOID_FLOOR))
+    e = np.negative(x)
+    np.minimum(e, -SIGMOID_FLOOR, out=e)  # in place: this is a hot spot of every sigmoid net
+    np.exp(e, out=e)
     e += 1.0
     return np.reciprocal(e, out=e)
 
@@ -112,7 +114,10 @@ class Node:
     __array_ufunc__ = None  # make numpy defer: `array + node` calls Node.__radd__
 
     def __init__(self, value, requires_grad=True, _parents=(), _op="", _backward=_no_backward):
-        self.value = _as_2d(value)
+        # operations pass 2-D float64 arrays: skip the conversion for them (a hot path)
+        if type(value) is not np.ndarray or value.ndim != 2 or value.dtype is not _FLOAT64:
+            value = _as_2d(value)
+        self.value = value
         self.requires_grad = requires_grad
         self._grad = None  # None means "zero" (allocated lazily)
         self._parents = _parents  # the Nodes this one was computed from
