@@ -271,6 +271,19 @@ def build_mlp(act_func: str = "relu", hidden_sizes=HIDDEN_SIZES, n_classes: int 
     return keras.Sequential(layers, name=f"mlp_{canonical_name(act_func)}")
 
 
+def architecture_table(net: keras.Model):
+    """One row per layer of ``net``: its type, output width, number of parameters and,
+    for Dense layers, the bound 1/sqrt(fan_in) of the initial weights; a DataFrame."""
+    import pandas as pd
+    rows = []
+    for layer in net.layers:
+        is_dense = isinstance(layer, keras.layers.Dense)
+        rows.append({"layer": layer.name, "type": type(layer).__name__,
+                     "units": layer.output.shape[-1], "parameters": layer.count_params(),
+                     "init bound": (1 / np.sqrt(layer.kernel.shape[0])) if is_dense else np.nan})
+    return pd.DataFrame(rows).set_index("layer").round(4).fillna("")
+
+
 def dense_layers(net: keras.Model) -> list[keras.layers.Dense]:
     """The Dense layers of ``net``, input side first."""
     return [layer for layer in net.layers if isinstance(layer, keras.layers.Dense)]
@@ -319,11 +332,37 @@ def gradient_table(grads: dict[str, list[np.ndarray]]):
 
 def plot_gradient_flow(grads: dict[str, list[np.ndarray]], bins: int = 30):
     """One row of per-layer histograms of grad_w per activation function; a Figure."""
-    from coursepkg import plots
-    fig = plots.plot_layer_histograms(
-        {name: [g.ravel() for g in grad_ws] for name, grad_ws in grads.items()},
-        bins=bins, xlabel="grad_w", layer_label="weights of layer {}")
-    fig.suptitle("Weight gradients at initialisation, one batch")
+    n_layers = max(len(grad_ws) for grad_ws in grads.values())
+    fig = _histogram_grid({name: [g.ravel() for g in grad_ws] for name, grad_ws in grads.items()},
+                          [f"weights {i}" for i in range(n_layers)], bins=bins, xlabel="grad_w",
+                          title="Weight gradients at initialisation (one batch)")
+    return fig
+
+
+def _histogram_grid(rows: dict[str, list[np.ndarray]], column_titles: list[str], bins: int,
+                    xlabel: str, title: str, density: bool = False):
+    """Histograms in a grid: one row per key of ``rows``, one column per array."""
+    import matplotlib.pyplot as plt
+    n_rows, n_cols = len(rows), len(column_titles)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.9 * n_cols + 0.6, 1.45 * n_rows + 0.6),
+                             squeeze=False)
+    for r, (name, arrays) in enumerate(rows.items()):
+        for c, ax in enumerate(axes[r]):
+            if c >= len(arrays):
+                ax.set_visible(False)
+                continue
+            ax.hist(arrays[c], bins=bins, density=density, color=f"C{r % 10}")
+            ax.tick_params(labelsize=6)
+            ax.xaxis.get_offset_text().set_fontsize(6)
+            ax.yaxis.get_offset_text().set_fontsize(6)
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+            if r == 0:
+                ax.set_title(column_titles[c], fontsize=8)
+            if r == n_rows - 1:
+                ax.set_xlabel(xlabel, fontsize=7)
+        axes[r][0].set_ylabel(name, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
@@ -594,14 +633,13 @@ def layer_outputs(net: keras.Model, X) -> list[tuple[str, np.ndarray]]:
 def plot_activation_distributions(results: dict[str, TrainResult], X, bins: int = 50):
     """Histograms (density) of every hidden layer's values for each trained network,
     one row per activation function; a Figure."""
-    from coursepkg import plots
     per_act = {name: layer_outputs(result.net, X) for name, result in results.items()}
-    fig = plots.plot_layer_histograms(
-        {name: [values.ravel() for _, values in outs] for name, outs in per_act.items()},
-        bins=bins, density=True, xlabel="value",
-        layer_titles=[title.split(" - ")[0] + (" Dense" if i % 2 == 0 else " act.")
-                      for i, (title, _) in enumerate(next(iter(per_act.values())))])
-    fig.suptitle("Values inside the trained networks")
+    titles = [f"layer {i // 2} " + ("Dense" if i % 2 == 0 else "act.")
+              for i in range(max(len(outs) for outs in per_act.values()))]
+    fig = _histogram_grid({name: [values.ravel() for _, values in outs]
+                           for name, outs in per_act.items()},
+                          titles, bins=bins, xlabel="value", density=True,
+                          title="Values inside the trained networks (density)")
     return fig
 
 

@@ -80,6 +80,10 @@ def test_fan_in_init_bounds_weights_and_biases():
             assert np.abs(values).max() > 0.8 * bound  # uses the range, not zeros
         # a uniform law on [-b, b] has standard deviation b / sqrt(3)
         assert np.std(np.asarray(layer.kernel)) == pytest.approx(bound / np.sqrt(3), rel=0.05)
+    table = dn.architecture_table(net)
+    assert list(table.loc[["dense_0", "logits"], "init bound"]) == pytest.approx(
+        [round(1 / np.sqrt(784), 4), round(1 / np.sqrt(128), 4)])
+    assert table["parameters"].sum() == net.count_params()
 
 
 def test_same_seed_same_network_other_seed_other_network():
