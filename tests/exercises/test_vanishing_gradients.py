@@ -1,0 +1,129 @@
+"""The vanishing_gradients assignment, autograded with real nbgrader.
+
+One `nbgrader autograde` run grades every hand-in of this module (the `graded` fixture):
+the reference solution, a second correct implementation written independently, the
+unanswered student version, and wrong hand-ins that each get one thing wrong
+(tests/exercises/vg_handins.py). The tests assert what a grader needs to trust:
+correct answers get full marks, a blank notebook gets 0 without breaking the grading,
+and every mistake costs exactly the points of the test cells aimed at it.
+
+Run: .venv/bin/python -m pytest tests/exercises/test_vanishing_gradients.py -v -s
+(-s shows the per-hand-in autograde times).
+"""
+from __future__ import annotations
+
+import pytest
+
+from . import vg_handins as H
+from .harness import answer_cells, fill_solution, source_version, student_version
+
+ASSIGNMENT = "vanishing_gradients"
+CORRECT = ("solution", "second")
+
+
+def _solution_answers() -> dict[str, str]:
+    """grade_id -> source of the reference answers, marker lines dropped (as a student types them)."""
+    source = source_version(ASSIGNMENT)
+    answers = {}
+    for grade_id, index in answer_cells(source).items():
+        lines = source.cells[index].source.splitlines()
+        answers[grade_id] = "\n".join(line for line in lines
+                                      if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return answers
+
+
+def _handins() -> dict:
+    blank = student_version(ASSIGNMENT)
+    solution = _solution_answers()
+    optimizer_stub = blank.cells[answer_cells(blank)["optimizer"]].source
+    handins = {
+        "blank": blank,
+        "solution": fill_solution(blank, solution),
+        "second": fill_solution(blank, {**solution, "optimizer": H.SECOND_OPTIMIZER,
+                                        "net": H.SECOND_NET, "plot_grad_w": H.SECOND_PLOT}),
+    }
+    for name, wrong in H.WRONG.items():
+        answers = dict(solution)
+        if wrong.record is not None:
+            answers["optimizer"] = H.fill_stub(optimizer_stub, wrong.record)
+        if wrong.net is not None:
+            answers["net"] = wrong.net
+        handins[name] = fill_solution(blank, answers)
+    return handins
+
+
+@pytest.fixture(scope="module")
+def graded(autograde):
+    """Result per hand-in of ONE nbgrader autograde run; prints the time per hand-in."""
+    results = autograde(ASSIGNMENT, _handins(), timeout=120)
+    print("\nvanishing_gradients autograde, seconds per hand-in:")
+    for name, result in results.items():
+        print(f"  {name:24s} {result.seconds!s:>6} s  {result.total:g}/{result.max_total:g}")
+    return results
+
+
+def test_every_test_cell_is_known():
+    """vg_handins.ALL_TESTS lists exactly the notebook's test cells (so expected losses are complete)."""
+    source = source_version(ASSIGNMENT)
+    test_cells = {cell.metadata["nbgrader"]["grade_id"] for cell in source.cells
+                  if cell.metadata.get("nbgrader", {}).get("grade")
+                  and not cell.metadata["nbgrader"].get("solution")}
+    assert test_cells == H.ALL_TESTS, f"notebook test cells {sorted(test_cells)} != vg_handins.ALL_TESTS"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_answers_get_full_marks(graded, name):
+    """The reference solution and the independent second implementation get every point."""
+    result = graded[name]
+    assert not result.failed, result.describe()
+    assert result.max_total == 16, f"expected 16 autograded points in the notebook, found {result.max_total}"
+    assert result.total == result.max_total, result.describe()
+    assert result.manual == {"freestyle_answer": 4}, f"manually graded cells: {result.manual}"
+
+
+@pytest.mark.slow
+def test_blank_student_version_scores_zero_without_crashing(graded):
+    """The unanswered student notebook is graded (no crash) and gets 0 autograded points."""
+    result = graded["blank"]
+    assert not result.failed, result.describe()
+    assert set(result.cells) == H.ALL_TESTS, f"graded cells: {sorted(result.cells)}"
+    assert result.total == 0, result.describe()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(H.WRONG))
+def test_wrong_handin_loses_exactly_its_tests(graded, name):
+    """Each wrong hand-in loses the points of the test cells aimed at its mistake, no more, no less."""
+    wrong, result = H.WRONG[name], graded[name]
+    assert not result.failed, result.describe()
+    assert result.lost == set(wrong.loses), (
+        f"{name} ({wrong.why}): expected to lose {sorted(wrong.loses)}, lost {sorted(result.lost)}\n"
+        + result.describe())
+
+
+@pytest.mark.slow
+def test_failure_messages_speak_to_the_student(graded):
+    """A failing test says what was expected, what was found and gives a hint, not a bare assert."""
+    bare = {}
+    for name in H.WRONG:
+        for grade_id, message in graded[name].messages.items():
+            if not all(word in message for word in ("expected:", "found:", "hint:")):
+                bare[f"{name}/{grade_id}"] = message
+    assert not bare, f"messages without expected/found/hint: {bare}"
+
+
+@pytest.mark.slow
+def test_diagnoses_name_the_mistake(graded):
+    """The step-by-step comparison recognises the common mistakes and says which one it is."""
+    expectations = {
+        "biases_included": ("test_grad_w_values", "biases"),
+        "rows_reversed": ("test_grad_w_values", "reverse order"),
+        "off_by_one_step": ("test_grad_w_values", "shifted by one step"),
+        "mean_not_abs": ("test_grad_w_nonnegative", "ABSOLUTE"),
+        "transposed": ("test_grad_w_shape", "transposed"),
+        "act_func_ignored": ("test_net_activation", "behave like tanh"),
+    }
+    for name, (grade_id, phrase) in expectations.items():
+        message = graded[name].messages.get(grade_id, "")
+        assert phrase in message, f"{name}: {grade_id} should mention {phrase!r}, said: {message!r}"
