@@ -1,0 +1,221 @@
+"""The `activations` assignment grades right answers full and each wrong answer exactly where it is wrong.
+
+One real `nbgrader autograde` run grades a batch of hand-ins built from the committed student
+version (exercises/activations/activations.ipynb):
+
+- `solution`: the reference answers from solutions/activations/activations.ipynb;
+- `second`: a second, differently written correct implementation (ALTERNATIVE below:
+  sigmoid via tanh, ReLU via heaviside, collapse by pushing an identity matrix through the
+  stack, the vanishing range by bisection, ...);
+- `blank`: the student version as released (every answer raises NotImplementedError);
+- one hand-in per typical mistake (WRONG below), each with the set of test cells it must lose.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .harness import fill_solution, solution_handin, student_version
+
+ASSIGNMENT = "activations"
+AUTOGRADED_POINTS = 25
+MANUAL_POINTS = {"derivation_swish": 2, "derivation_prelu": 1, "proof_tanh_sigmoid": 2,
+                 "proof_linear_collapse": 3}
+
+# A second correct implementation, written independently of the reference solution.
+ALTERNATIVE = {
+    "sigmoid_tanh": '''
+def sigmoid(x):
+    # sigmoid(x) = (1 + tanh(x / 2)) / 2: tanh never overflows
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+def d_sigmoid(x):
+    half = np.tanh(0.5 * np.asarray(x, dtype=float))
+    return 0.25 * (1.0 - half ** 2)
+
+def tanh(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-2.0 * np.abs(x))
+    return np.sign(x) * (1.0 - e) / (1.0 + e)
+
+def d_tanh(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-2.0 * np.abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
+''',
+    "relu_family": '''
+def relu(x):
+    x = np.asarray(x, dtype=float)
+    return x * (x > 0)
+
+def d_relu(x):
+    return np.heaviside(np.asarray(x, dtype=float), 0.0)
+
+def leaky_relu(x, alpha=0.01):
+    x = np.asarray(x, dtype=float)
+    return np.maximum(x, 0.0) + alpha * np.minimum(x, 0.0)
+
+def d_leaky_relu(x, alpha=0.01):
+    positive = np.asarray(x, dtype=float) > 0
+    return positive + alpha * ~positive
+
+def elu(x, alpha=1.0):
+    x = np.asarray(x, dtype=float)
+    return np.maximum(x, 0.0) + alpha * (np.exp(np.minimum(x, 0.0)) - 1.0)
+
+def d_elu(x, alpha=1.0):
+    x = np.asarray(x, dtype=float)
+    out = np.ones_like(x)
+    negative = x <= 0
+    out[negative] = alpha * np.exp(x[negative])
+    return out
+''',
+    "swish": '''
+def swish(x, beta=1.0):
+    x = np.asarray(x, dtype=float)
+    return 0.5 * x * (1.0 + np.tanh(0.5 * beta * x))
+
+def d_swish(x, beta=1.0):
+    x = np.asarray(x, dtype=float)
+    t = np.tanh(0.5 * beta * x)
+    return 0.5 * (1.0 + t) + 0.25 * beta * x * (1.0 - t * t)
+''',
+    "prelu_derivatives": '''
+def d_prelu_dx(x, alpha):
+    x = np.asarray(x, dtype=float)
+    return alpha + (1.0 - alpha) * np.heaviside(x, 0.0)
+
+def d_prelu_dalpha(x, alpha):
+    x = np.asarray(x, dtype=float)
+    return x * (x < 0)
+''',
+    "max_abs_gap": '''
+def max_abs_gap(f, g, x):
+    differences = np.abs(np.subtract(f(x), g(x))).ravel()
+    return float(differences.max())
+''',
+    "collapse_linear": '''
+def collapse_linear(weights, biases):
+    # Push a zero row and the identity through the stack: the zero row comes out as b,
+    # row i of the identity as W[i] + b.
+    n_0 = np.shape(weights[0])[0]
+    probe = np.vstack([np.zeros((1, n_0)), np.eye(n_0)])
+    for W_k, b_k in zip(weights, biases):
+        probe = probe @ W_k + b_k
+    b = probe[0]
+    return probe[1:] - b, b
+''',
+    "vanishing_range": '''
+def vanishing_range(threshold):
+    if not 0 < threshold <= 0.25:
+        raise ValueError("threshold must satisfy 0 < threshold <= 0.25")
+    slope = lambda x: 1.0 / (4.0 * np.cosh(x / 2.0) ** 2)
+    low, high = 0.0, 1.0
+    while slope(high) >= threshold:
+        high *= 2.0
+    for _ in range(200):                      # bisection on the decreasing slope
+        middle = 0.5 * (low + high)
+        if slope(middle) >= threshold:
+            low = middle
+        else:
+            high = middle
+    return low
+''',
+}
+
+# Typical mistakes: (answer cell, text in the reference answer, replacement, lost test cells).
+WRONG = {
+    "d_sigmoid_of_x": ("sigmoid_tanh", "    s = sigmoid(x)\n    return s * (1.0 - s)",
+                       "    x = np.asarray(x, dtype=float)\n    return x * (1.0 - x)",
+                       {"test_d_sigmoid"}),
+    "d_tanh_wrong_sign": ("sigmoid_tanh", "return 1.0 - t * t", "return t * t - 1.0",
+                          {"test_d_tanh"}),
+    "d_relu_wrong_at_negatives": ("relu_family", "return (np.asarray(x) > 0).astype(float)",
+                                  "return np.sign(np.asarray(x, dtype=float))", {"test_d_relu"}),
+    "leaky_alpha_ignored": ("relu_family", "return np.where(x > 0, x, alpha * x)",
+                            "return np.where(x > 0, x, 0.01 * x)", {"test_leaky_relu"}),
+    "swish_beta_ignored": ("swish", "sigmoid(beta * x)", "sigmoid(x)",
+                           {"test_swish", "test_d_swish"}),
+    "d_prelu_dalpha_no_min": ("prelu_derivatives", "return np.minimum(x, 0.0)", "return x",
+                              {"test_d_prelu_dalpha"}),
+    "sigmoid_overflows": ("sigmoid_tanh",
+                          "return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
+                          "return 1.0 / (1.0 + np.exp(-x))", {"test_large_inputs"}),
+    "elu_overflows": ("relu_family", "alpha * np.expm1(np.minimum(x, 0.0))",
+                      "alpha * (np.exp(x) - 1.0)", {"test_large_inputs"}),
+    "gap_without_abs": ("max_abs_gap", "np.max(np.abs(f(x) - g(x)))", "np.max(f(x) - g(x))",
+                        {"test_max_abs_gap"}),
+    "collapse_transposed": ("collapse_linear", "return W, b", "return W.T, b",
+                            {"test_collapse_linear"}),
+    "vanishing_lower_root": ("vanishing_range", "s = 0.5 * (1.0 + np.sqrt", "s = 0.5 * (1.0 - np.sqrt",
+                             {"test_vanishing_range"}),
+    "vanishing_no_validation": ("vanishing_range", "    if not 0.0 < threshold <= 0.25:\n",
+                                "    if False:\n", {"test_vanishing_range_bad_threshold"}),
+    "imports_coursepkg": ("sigmoid_tanh", None,
+                          "from coursepkg.activations import sigmoid, d_sigmoid, tanh, d_tanh",
+                          {"test_sigmoid", "test_d_sigmoid", "test_tanh", "test_d_tanh"}),
+}
+
+
+def _wrong_handin(reference, cell, old, new):
+    source = next(c.source for c in reference.cells
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell)
+    if old is None:
+        return fill_solution(reference, {cell: new})
+    assert old in source, f"mistake template out of date: {old!r} not in answer cell {cell!r}"
+    return fill_solution(reference, {cell: source.replace(old, new)})
+
+
+@pytest.fixture(scope="module")
+def graded(autograde):
+    reference = solution_handin(ASSIGNMENT)
+    handins = {"solution": reference,
+               "second": fill_solution(student_version(ASSIGNMENT), ALTERNATIVE),
+               "blank": student_version(ASSIGNMENT)}
+    for name, (cell, old, new, _) in WRONG.items():
+        handins[name] = _wrong_handin(reference, cell, old, new)
+    results = autograde(ASSIGNMENT, handins, timeout=60)
+    print("\nactivations: seconds per hand-in:",
+          {name: result.seconds for name, result in results.items()})
+    return results
+
+
+def test_every_handin_is_graded_without_crashing(graded):
+    failed = {name: result.error for name, result in graded.items() if result.failed}
+    assert not failed, f"nbgrader could not grade: {failed}"
+
+
+@pytest.mark.parametrize("student", ["solution", "second"])
+def test_correct_answers_get_full_autograded_marks(graded, student):
+    result = graded[student]
+    assert result.max_total == AUTOGRADED_POINTS, result.describe()
+    assert result.total == AUTOGRADED_POINTS, result.describe()
+
+
+def test_written_answers_are_left_for_manual_grading(graded):
+    assert graded["solution"].manual == MANUAL_POINTS
+
+
+def test_unanswered_student_version_gets_zero(graded):
+    result = graded["blank"]
+    assert not result.failed, result.describe()
+    assert result.total == 0, result.describe()
+    assert result.lost == set(result.cells), result.describe()
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_wrong_handin_loses_exactly_the_tests_aimed_at_it(graded, mistake):
+    expected = WRONG[mistake][3]
+    result = graded[mistake]
+    assert result.lost == expected, (
+        f"{mistake}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n"
+        + result.describe())
+    points = sum(graded[mistake].cells[name][1] for name in expected)
+    assert result.total == AUTOGRADED_POINTS - points
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_failures_tell_the_student_what_was_expected(graded, mistake):
+    """Each failing test names what it expected (never a bare AssertionError)."""
+    for name, message in graded[mistake].messages.items():
+        assert message.startswith("AssertionError: ") and "expect" in message.lower(), (
+            f"{mistake}, {name}: unhelpful failure message {message!r}")
