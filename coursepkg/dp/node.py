@@ -57,7 +57,10 @@ def _as_2d(value) -> np.ndarray:
     if type(value) is np.ndarray and value.ndim == 2 and value.dtype is _FLOAT64:
         return value  # fast path: results of Node operations are already 2-D float64
     if isinstance(value, Node):
-        raise TypeError("Node(...) expects an array or number, got a Node; use the Node itself")
+        raise TypeError(
+            "Node(...) expects an array or a number, got a Node: use that Node directly "
+            "(e.g. `y = y if isinstance(y, Node) else Node(y)`)"
+        )
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
