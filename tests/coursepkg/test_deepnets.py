@@ -1,5 +1,6 @@
 """coursepkg.deepnets: Keras activation layers, the fan-in MLP, gradient flow, the
 weight cache and dead-neuron counting (seed 002's study, in Keras)."""
+import dataclasses
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -17,6 +18,14 @@ SMALL = (32, 16)  # hidden sizes of the quick networks in these tests
 def data():
     """The real offline image subset (no network), split as the chapter splits it."""
     return dn.load_study_data(source="subset", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def tiny(data):
+    """A slice of the real data, to keep the training tests short."""
+    return dataclasses.replace(data, X_train=data.X_train[:768], y_train=data.y_train[:768],
+                               X_val=data.X_val[:256], y_val=data.y_val[:256],
+                               X_test=data.X_test[:256], y_test=data.y_test[:256])
 
 
 # ----------------------------------------------------------------- activation layers
@@ -119,37 +128,39 @@ def test_sigmoid_has_the_smallest_first_layer_gradients(data):
 
 # ----------------------------------------------------------------- training and cache
 
-def test_short_training_lowers_the_loss(data, tmp_path):
-    result = dn.train_mlp("relu", data, hidden_sizes=SMALL, n_epochs=3, lr=0.05,
+def test_short_training_lowers_the_loss(tiny, tmp_path):
+    result = dn.train_mlp("relu", tiny, hidden_sizes=SMALL, n_epochs=4, lr=0.05, batch_size=64,
                           cache_dir=tmp_path, progress=False)
     assert result.history["loss"][-1] < 0.8 * result.history["loss"][0]
     assert result.test_accuracy > 0.5  # ten classes: chance is 0.1
 
 
-def test_cache_round_trip_and_invalidation(data, tmp_path):
-    kwargs = dict(hidden_sizes=SMALL, n_epochs=2, cache_dir=tmp_path, progress=False)
-    trained = dn.train_mlp("elu", data, act_params={"alpha": 0.5}, **kwargs)
+def test_cache_round_trip_and_invalidation(tiny, tmp_path):
+    kwargs = dict(hidden_sizes=SMALL, n_epochs=1, cache_dir=tmp_path, progress=False)
+    trained = dn.train_mlp("elu", tiny, act_params={"alpha": 0.5}, **kwargs)
     assert not trained.from_cache and len(list(tmp_path.iterdir())) == 2  # weights + config
 
-    loaded = dn.train_mlp("elu", data, act_params={"alpha": 0.5}, **kwargs)
+    loaded = dn.train_mlp("elu", tiny, act_params={"alpha": 0.5}, **kwargs)
     assert loaded.from_cache
-    X = data.X_test[:100]
+    X = tiny.X_test[:100]
     np.testing.assert_array_equal(np.asarray(loaded.net(X)), np.asarray(trained.net(X)))
     assert loaded.history == trained.history and loaded.test_accuracy == trained.test_accuracy
 
-    # a changed configuration (here the activation's alpha, then the lr) trains anew
-    assert not dn.train_mlp("elu", data, act_params={"alpha": 1.0}, **kwargs).from_cache
-    assert not dn.train_mlp("elu", data, act_params={"alpha": 0.5}, lr=0.05, **kwargs).from_cache
+    # a changed configuration (here the activation's alpha) trains anew
+    assert not dn.train_mlp("elu", tiny, act_params={"alpha": 1.0}, **kwargs).from_cache
+    # so do other training images
+    fewer = dataclasses.replace(tiny, X_train=tiny.X_train[:500], y_train=tiny.y_train[:500])
+    assert not dn.train_mlp("elu", fewer, act_params={"alpha": 0.5}, **kwargs).from_cache
     # and retrain=True ignores the cache
-    assert not dn.train_mlp("elu", data, act_params={"alpha": 0.5}, retrain=True, **kwargs).from_cache
+    assert not dn.train_mlp("elu", tiny, act_params={"alpha": 0.5}, retrain=True, **kwargs).from_cache
 
 
-def test_cache_ignores_a_file_whose_config_differs(data, tmp_path):
+def test_cache_ignores_a_file_whose_config_differs(tiny, tmp_path):
     kwargs = dict(hidden_sizes=SMALL, n_epochs=1, cache_dir=tmp_path, progress=False)
-    first = dn.train_mlp("tanh", data, **kwargs)
+    first = dn.train_mlp("tanh", tiny, **kwargs)
     _, config_file = dn.cache_paths(first.config, tmp_path)
     config_file.write_text(config_file.read_text().replace('"momentum": 0.9', '"momentum": 0.5'))
-    assert not dn.train_mlp("tanh", data, **kwargs).from_cache
+    assert not dn.train_mlp("tanh", tiny, **kwargs).from_cache
 
 
 # ----------------------------------------------------------------- dead neurons
