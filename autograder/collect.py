@@ -64,11 +64,12 @@ def _choose(student: str, folder: Path, assignment_id: str, report: CollectRepor
 def _check_notebook(data: bytes) -> str | None:
     """None if `data` is a readable notebook, else what is wrong with it."""
     import nbformat
+    from nbformat.reader import NotJSONError
     try:
         nbformat.reads(data.decode("utf-8"), as_version=4)
     except UnicodeDecodeError:
         return "not UTF-8 text"
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, NotJSONError) as error:
         return f"malformed JSON ({error})"
     except Exception as error:
         return f"not a valid notebook ({type(error).__name__}: {error})"
