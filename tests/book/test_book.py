@@ -1,0 +1,220 @@
+"""The rendered book: a real clean build, then every page checked in headless Chromium.
+
+The build runs ``jupyter-book build <repo> --warningiserror --keep-going`` with
+``--path-output`` in a temporary directory, so it starts with an empty jupyter-cache (a
+real clean build that executes every chapter) and never touches the developer's _build.
+Set ``COURSE_BOOK_HTML=/path/to/_build/html`` to check an existing build instead (for
+iterating on these tests; the default always builds).
+
+The browser is Debian's /usr/bin/chromium driven by Playwright (nothing downloads a
+browser), with a new empty profile, reading the book from a local http.server on
+127.0.0.1. Set ``BOOK_SCREENSHOT_DIR`` to keep a screenshot of every page.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+
+def toc_pages() -> list[str]:
+    """Every document of _toc.yml, in reading order, e.g. 'book/intro'."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+            for part in entry.get("parts", []):
+                walk(part.get("chapters"))
+
+    walk(toc.get("chapters"))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return [re.sub(r"\.(md|ipynb)$", "", p) for p in pages]
+
+
+@pytest.fixture(scope="module")
+def html_dir(tmp_path_factory) -> Path:
+    existing = os.environ.get("COURSE_BOOK_HTML")
+    if existing:
+        return Path(existing)
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [str(jupyter_book), "build", str(REPO), "--path-output", str(out),
+         "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, timeout=1500,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"})
+    elapsed = time.perf_counter() - start
+    print(f"\nclean book build: {elapsed:.0f} s")
+    assert proc.returncode == 0, (
+        f"jupyter-book build failed (exit {proc.returncode}) after {elapsed:.0f} s:\n"
+        + proc.stdout[-6000:] + "\n" + proc.stderr[-6000:])
+    return out / "_build" / "html"
+
+
+def test_every_toc_page_is_built_and_no_solution_is_published(html_dir):
+    for page in toc_pages():
+        assert (html_dir / f"{page}.html").is_file(), f"{page}.html missing from the build"
+    built = [p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*.html")]
+    leaked = [p for p in built if p.startswith(("solutions/", "exercises/", "autograder/", "tests/"))]
+    assert not leaked, f"pages built from outside the book: {leaked}"
+    sources = [p.relative_to(html_dir).as_posix() for p in (html_dir / "_sources").rglob("*")
+               if p.is_file()] if (html_dir / "_sources").is_dir() else []
+    assert not [s for s in sources if "solutions" in s], "solution sources were copied"
+
+
+def test_math_is_shipped_for_offline_use(html_dir):
+    """MathJax is served from the book itself, not from a CDN."""
+    page = (html_dir / "book" / "vanishing_gradient.html").read_text()
+    scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', page, flags=re.I)
+    assert scripts and all(not s.startswith(("http:", "https:", "//")) for s in scripts), scripts
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+# ----------------------------------------------------------------------------- browser
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(html_dir):
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make bootstrap` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+def _ids_in(html_file: Path) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', html_file.read_text(errors="replace")))
+
+
+_VISIBLE_TEXT_JS = """() => {
+  const body = document.querySelector('main') || document.body;
+  const copy = body.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, mjx-container, .cell_input').forEach(e => e.remove());
+  return copy.innerText;
+}"""
+
+
+def test_every_page_renders_in_chromium(html_dir, server, browser):
+    shots = os.environ.get("BOOK_SCREENSHOT_DIR")
+    problems: list[str] = []
+    id_cache: dict[Path, set[str]] = {}
+    start = time.perf_counter()
+    for doc in toc_pages():
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(
+            f"console {m.type}: {m.text} ({m.location.get('url')})") if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 else None)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} {r.failure}"))
+        url = urljoin(server, f"{doc}.html")
+        response = page.goto(url, wait_until="networkidle")
+        assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
+
+        # math: wait for MathJax to finish typesetting, then no raw TeX may be visible
+        n_math = page.locator(".math").count()
+        if n_math:
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+            page.evaluate("() => MathJax.startup.promise")
+            n_typeset = page.locator("mjx-container").count()
+            if n_typeset < n_math:
+                problems.append(f"{doc}: {n_math} math elements but {n_typeset} typeset by MathJax")
+        text = page.evaluate(_VISIBLE_TEXT_JS)
+        for raw in ("$$", "\\(", "\\[", "\\frac", "\\begin{"):
+            if raw in text:
+                problems.append(f"{doc}: raw TeX {raw!r} left in the visible text")
+
+        # images: every <img> loaded; content images carry alt text
+        for img in page.evaluate("""() => Array.from(document.images).map(i => ({
+                src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0,
+                alt: i.getAttribute('alt'), content: !!i.closest('main')}))"""):
+            if not img["ok"]:
+                problems.append(f"{doc}: image not loaded: {img['src']}")
+            if img["content"] and not (img["alt"] or "").strip():
+                problems.append(f"{doc}: image without alt text: {img['src']}")
+
+        # internal links: the target file exists, and so does the anchor
+        for href in page.evaluate("() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"):
+            parts = urlsplit(href)
+            if not href.startswith(server):
+                continue
+            target = html_dir / unquote(parts.path[len(urlsplit(server).path):])
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append(f"{doc}: broken link {href}")
+            elif parts.fragment and target.suffix == ".html":
+                ids = id_cache.setdefault(target, _ids_in(target))
+                if unquote(parts.fragment) not in ids:
+                    problems.append(f"{doc}: link to a missing anchor {href}")
+
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"{doc.replace('/', '_')}.png"))
+        problems += [f"{doc}: {e}" for e in errors]
+        page.close()
+    print(f"\nbrowser check of {len(toc_pages())} pages: {time.perf_counter() - start:.1f} s")
+    assert not problems, "\n".join(problems)
+
+
+def test_search_finds_vanishing(server, browser):
+    page = browser.new_page()
+    page.goto(urljoin(server, "search.html?q=vanishing"), wait_until="networkidle")
+    page.wait_for_selector("#search-results li", timeout=30_000)
+    links = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#search-results li a'), a => a.href)")
+    page.close()
+    assert any("vanishing_gradient" in link for link in links), links
+
+
+def test_no_stray_build_output_in_the_repository():
+    """The test build went to a temporary directory; jupyter-book must not have created
+    a second cache or html tree inside book/."""
+    assert not (REPO / "book" / "_build").exists()
+    assert shutil.which("chromium") or Path(CHROMIUM).exists()
