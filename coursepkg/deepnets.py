@@ -47,7 +47,7 @@ SEED_TEST_ACCURACY = {"sigmoid": 0.7846, "tanh": 0.8857, "relu": 0.8865,
 HIDDEN_SIZES = (512, 256, 256, 128)
 DEEP_HIDDEN_SIZES = (256,) * 5 + (128,) * 5
 # The quick protocol of the book build (full=False): a training-set cap and a schedule.
-QUICK_N_TRAIN = 6_000
+QUICK_N_TRAIN = 4_000
 QUICK_SCHEDULE = {"n_epochs": 25, "patience": 5}
 FULL_SCHEDULE = {"n_epochs": 50, "patience": 7}  # the seed's
 
@@ -287,11 +287,6 @@ def architecture_table(net: keras.Model):
 def dense_layers(net: keras.Model) -> list[keras.layers.Dense]:
     """The Dense layers of ``net``, input side first."""
     return [layer for layer in net.layers if isinstance(layer, keras.layers.Dense)]
-
-
-def hidden_sizes_of(net: keras.Model) -> tuple[int, ...]:
-    """The widths of the hidden layers of a network from :func:`build_mlp`."""
-    return tuple(layer.units for layer in dense_layers(net)[:-1])
 
 
 # --------------------------------------------------------------------------------------
@@ -630,17 +625,24 @@ def layer_outputs(net: keras.Model, X) -> list[tuple[str, np.ndarray]]:
     return list(zip(titles, [np.asarray(out) for out in outputs]))
 
 
-def plot_activation_distributions(results: dict[str, TrainResult], X, bins: int = 50):
-    """Histograms (density) of every hidden layer's values for each trained network,
-    one row per activation function; a Figure."""
-    per_act = {name: layer_outputs(result.net, X) for name, result in results.items()}
-    titles = [f"layer {i // 2} " + ("Dense" if i % 2 == 0 else "act.")
-              for i in range(max(len(outs) for outs in per_act.values()))]
-    fig = _histogram_grid({name: [values.ravel() for _, values in outs]
-                           for name, outs in per_act.items()},
-                          titles, bins=bins, xlabel="value", density=True,
-                          title="Values inside the trained networks (density)")
-    return fig
+def plot_activation_distributions(results: dict[str, TrainResult], X, bins: int = 50,
+                                  include_dense: bool = False):
+    """Histograms (density) of every hidden activation layer's outputs for each trained
+    network, one row per activation function, one column per layer; with
+    ``include_dense`` the Dense outputs (pre-activations) get a column before each. A Figure."""
+    per_act = {}
+    for name, result in results.items():
+        outs = layer_outputs(result.net, X)
+        per_act[name] = [(title, values) for i, (title, values) in enumerate(outs)
+                         if include_dense or i % 2 == 1]
+    first = next(iter(per_act.values()))
+    titles = [title.replace("Layer", "layer") for title, _ in first]
+    if not include_dense:
+        titles = [f"hidden layer {i}" for i in range(len(first))]
+    return _histogram_grid({name: [values.ravel() for _, values in outs]
+                            for name, outs in per_act.items()},
+                           titles, bins=bins, xlabel="value", density=True,
+                           title="Outputs of the hidden layers of the trained networks (density)")
 
 
 @dataclass

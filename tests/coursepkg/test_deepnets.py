@@ -200,3 +200,16 @@ def test_dead_neurons_grow_with_depth_at_initialisation(data):
     assert max(deep.percentages) > max(counts["4 layers, initialisation"].percentages)
     table = dn.dead_neuron_table(counts)
     assert table.shape == (2, 10) and table.iloc[1, 0].endswith("%)")
+
+
+# ----------------------------------------------------------------- figures
+
+def test_figures_have_one_row_per_activation_and_one_panel_per_layer(tiny, tmp_path):
+    nets = {name: dn.build_mlp(name, hidden_sizes=SMALL, seed=0) for name in ("tanh", "relu")}
+    grads = {name: dn.weight_gradients(net, tiny.X_train[:32], tiny.y_train[:32])
+             for name, net in nets.items()}
+    fig = dn.plot_gradient_flow(grads)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2 * 3  # 2 weight layers + output
+    results = {name: dn.TrainResult(net, config={}) for name, net in nets.items()}
+    assert len(dn.plot_activation_distributions(results, tiny.X_train[:32]).axes) == 2 * 2
+    assert len(dn.plot_activation_distributions(results, tiny.X_train[:32], include_dense=True).axes) == 2 * 4
