@@ -1,0 +1,185 @@
+"""The `grokking_mnist` assignment grades right answers full and each wrong answer exactly where it is wrong.
+
+One real `nbgrader autograde` run grades a batch of hand-ins built from the committed student
+version (exercises/grokking_mnist/grokking_mnist.ipynb), including the two end-to-end MNIST
+training runs (offline 5,000-image subset, 10 epochs each) of every hand-in:
+
+- `solution`: the reference answers from solutions/grokking_mnist/grokking_mnist.ipynb;
+- `second`: a differently written correct implementation (ALTERNATIVE below: log-sum-exp
+  softmax, binomial dropout draws, in-place updates, a name table for the activations);
+- `blank`: the student version as released;
+- one hand-in per typical mistake (WRONG below), each with the set of test cells it must lose.
+  The two end-to-end cells test the whole loop, so a mistake that breaks learning loses them
+  too; the expected sets say so explicitly.
+"""
+from __future__ import annotations
+
+import pytest
+
+from .harness import fill_solution, solution_handin, student_version
+
+ASSIGNMENT = "grokking_mnist"
+AUTOGRADED_POINTS = 22
+MANUAL_POINTS = {"answer_inverted_dropout": 1, "answer_train_vs_test": 2}
+
+ALTERNATIVE = {
+    "softmax": '''
+def softmax(x):
+    # log-sum-exp form: log softmax = x - max - log(sum(exp(x - max)))
+    x = np.asarray(x, dtype=float)
+    top = np.max(x, axis=1, keepdims=True)
+    log_norm = top + np.log(np.sum(np.exp(x - top), axis=1, keepdims=True))
+    return np.exp(x - log_norm)
+''',
+    "tanh_deriv": '''
+def tanh_deriv_from_output(y):
+    y = np.asarray(y, dtype=float)
+    return (1.0 - y) * (1.0 + y)
+''',
+    "dropout_mask": '''
+def dropout_mask(shape, p_keep, rng):
+    if p_keep <= 0 or p_keep > 1:
+        raise ValueError("p_keep must satisfy 0 < p_keep <= 1")
+    return rng.binomial(1, p_keep, size=shape).astype(float) * (1.0 / p_keep)
+''',
+    "relu_pieces": '''
+def relu(x):
+    return np.clip(np.asarray(x, dtype=float), 0.0, None)
+
+def relu_deriv_from_output(y):
+    return np.sign(np.asarray(y, dtype=float))   # y >= 0: sign is 1 where active, 0 where cut off
+''',
+    "predict_train_epoch": '''
+ACTIVATIONS = {"tanh": (np.tanh, tanh_deriv_from_output),
+               "relu": (relu, relu_deriv_from_output)}
+
+def _lookup(act_func):
+    if act_func not in ACTIVATIONS:
+        raise ValueError(f"unknown act_func {act_func!r}; choose one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[act_func]
+
+def predict(X, W_1, W_2, act_func="tanh"):
+    forward, _ = _lookup(act_func)
+    return softmax(np.dot(forward(np.dot(X, W_1)), W_2))
+
+def train_epoch(X, Y, W_1, W_2, lr, batch_size, rng, p_keep=0.5, act_func="tanh"):
+    forward, slope = _lookup(act_func)
+    W_1, W_2 = np.array(W_1, dtype=float), np.array(W_2, dtype=float)
+    n_correct = 0
+    for start in range(0, len(X) - batch_size + 1, batch_size):
+        X_b, Y_b = X[start:start + batch_size], Y[start:start + batch_size]
+        hidden = forward(np.dot(X_b, W_1))
+        mask = dropout_mask(hidden.shape, p_keep, rng)
+        dropped = hidden * mask
+        probabilities = softmax(np.dot(dropped, W_2))
+        n_correct += np.count_nonzero(probabilities.argmax(axis=1) == Y_b.argmax(axis=1))
+        error = (probabilities - Y_b) / batch_size
+        back = np.dot(error, W_2.T) * mask * slope(hidden)
+        W_2 -= lr * np.dot(dropped.T, error)
+        W_1 -= lr * np.dot(X_b.T, back)
+    return W_1, W_2, n_correct
+''',
+}
+
+E2E = {"test_mnist_tanh", "test_mnist_relu"}
+
+# Typical mistakes: (answer cell, text in the reference answer, replacement, lost test cells).
+WRONG = {
+    "softmax_unstable": ("softmax", "np.exp(x - x.max(axis=1, keepdims=True))", "np.exp(x)",
+                         {"test_softmax_large_logits"}),
+    "softmax_wrong_axis": ("softmax",
+                           "    e = np.exp(x - x.max(axis=1, keepdims=True))\n"
+                           "    return e / e.sum(axis=1, keepdims=True)",
+                           "    e = np.exp(x - x.max(axis=0, keepdims=True))\n"
+                           "    return e / e.sum(axis=0, keepdims=True)",
+                           {"test_softmax"} | E2E),
+    "tanh_deriv_from_input": ("tanh_deriv", "return 1.0 - y ** 2", "return 1.0 - np.tanh(y) ** 2",
+                              {"test_tanh_deriv_from_output"}),
+    "dropout_not_rescaled": ("dropout_mask", "return keep / p_keep", "return keep.astype(float)",
+                             {"test_dropout_mask_scaling"}),
+    "dropout_ignores_rng": ("dropout_mask", "rng.random(shape)", "np.random.random(shape)",
+                            {"test_dropout_mask_rng"}),
+    "dropout_no_validation": ("dropout_mask", "    if not 0.0 < p_keep <= 1.0:\n", "    if False:\n",
+                              {"test_dropout_mask_bad_p_keep"}),
+    "relu_deriv_one_at_cut_off_units": ("relu_pieces", "return (np.asarray(y) > 0).astype(float)",
+                                        "return np.ones_like(np.asarray(y, dtype=float))",
+                                        {"test_relu_deriv_from_output"}),
+    "dropout_at_test_time": ("predict_train_epoch",
+                             "    return softmax(act(X @ W_1) @ W_2)",
+                             "    h = act(X @ W_1)\n"
+                             "    h = h * dropout_mask(h.shape, 0.5, np.random.default_rng())\n"
+                             "    return softmax(h @ W_2)",
+                             {"test_predict"}),
+    "backward_ignores_mask": ("predict_train_epoch", "(delta_2 @ W_2.T) * mask * deriv(h)",
+                              "(delta_2 @ W_2.T) * deriv(h)",
+                              {"test_train_epoch", "test_train_epoch_relu"}),
+    "gradient_ascent": ("predict_train_epoch", "W_2 = W_2 - lr", "W_2 = W_2 + lr",
+                        {"test_train_epoch", "test_train_epoch_relu"} | E2E),
+    "act_func_not_checked": ("predict_train_epoch",
+                             '    raise ValueError(f"act_func must be',
+                             '    return np.tanh, tanh_deriv_from_output\n    raise ValueError(f"act_func must be',
+                             {"test_unknown_act_func"}),
+}
+
+
+def _wrong_handin(reference, cell, old, new):
+    source = next(c.source for c in reference.cells
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell)
+    assert old in source, f"mistake template out of date: {old!r} not in answer cell {cell!r}"
+    return fill_solution(reference, {cell: source.replace(old, new)})
+
+
+@pytest.fixture(scope="module")
+def graded(autograde):
+    reference = solution_handin(ASSIGNMENT)
+    handins = {"solution": reference,
+               "second": fill_solution(student_version(ASSIGNMENT), ALTERNATIVE),
+               "blank": student_version(ASSIGNMENT)}
+    for name, (cell, old, new, _) in WRONG.items():
+        handins[name] = _wrong_handin(reference, cell, old, new)
+    results = autograde(ASSIGNMENT, handins, timeout=120)
+    print("\ngrokking_mnist: seconds per hand-in:",
+          {name: result.seconds for name, result in results.items()})
+    return results
+
+
+def test_every_handin_is_graded_without_crashing(graded):
+    failed = {name: result.error for name, result in graded.items() if result.failed}
+    assert not failed, f"nbgrader could not grade: {failed}"
+
+
+@pytest.mark.parametrize("student", ["solution", "second"])
+def test_correct_answers_get_full_autograded_marks(graded, student):
+    result = graded[student]
+    assert result.max_total == AUTOGRADED_POINTS, result.describe()
+    assert result.total == AUTOGRADED_POINTS, result.describe()
+
+
+def test_written_answers_are_left_for_manual_grading(graded):
+    assert graded["solution"].manual == MANUAL_POINTS
+
+
+def test_unanswered_student_version_gets_zero(graded):
+    result = graded["blank"]
+    assert not result.failed, result.describe()
+    assert result.total == 0, result.describe()
+    assert result.lost == set(result.cells), result.describe()
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_wrong_handin_loses_exactly_the_tests_aimed_at_it(graded, mistake):
+    expected = WRONG[mistake][3]
+    result = graded[mistake]
+    assert result.lost == expected, (
+        f"{mistake}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n"
+        + result.describe())
+    points = sum(result.cells[name][1] for name in expected)
+    assert result.total == AUTOGRADED_POINTS - points
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_failures_tell_the_student_what_was_expected(graded, mistake):
+    """Each failing test names what it expected (never a bare AssertionError)."""
+    for name, message in graded[mistake].messages.items():
+        assert message.startswith("AssertionError: ") and "expect" in message.lower(), (
+            f"{mistake}, {name}: unhelpful failure message {message!r}")
