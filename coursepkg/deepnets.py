@@ -316,13 +316,17 @@ def gradient_flow(data: "StudyData", act_funcs=STUDY_ACTIVATIONS, batch_size: in
             for name in act_funcs}
 
 
-def gradient_table(grads: dict[str, list[np.ndarray]]):
-    """Mean |grad_w| per layer (columns) and activation function (rows), a DataFrame."""
+def gradient_table(grads: dict[str, list[np.ndarray]], formatted: bool = True):
+    """Mean |grad_w| per layer (columns) and activation function (rows), a DataFrame;
+    ``formatted`` turns the numbers into strings like "2.1e-06" for display."""
     import pandas as pd
     rows = {name: [float(np.abs(g).mean()) for g in grad_ws] for name, grad_ws in grads.items()}
     n_layers = max(len(r) for r in rows.values())
-    columns = [f"layer {i}" for i in range(n_layers)]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("mean |grad_w|")
+    rows = {name: r + [np.nan] * (n_layers - len(r)) for name, r in rows.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=[f"layer {i}" for i in range(n_layers)])
+    if formatted:
+        table = table.map(lambda v: "" if np.isnan(v) else f"{v:.1e}")
+    return table.rename_axis("mean |grad_w|")
 
 
 def plot_gradient_flow(grads: dict[str, list[np.ndarray]], bins: int = 30):
