@@ -10,12 +10,15 @@ and defines ``forward(x)`` and ``loss(x, y)``; the optimizers only use ``get_par
             self.hidden = self.Linear_Layer(4, 10, "h0")
             self.out = self.Linear_Layer(10, 1, "h1")
 
-        def forward(self, x):                       # x: (batch, 4) -> (batch, 1)
-            return self.out(self.hidden(Node(x)).tanh()).sigmoid()
+        def forward(self, x):                       # x: (batch, 4) -> y_hat: (batch, 1)
+            return self.out(self.hidden(x).tanh()).sigmoid()
 
         def loss(self, x, y):                       # summed binary cross-entropy, (1, 1)
-            y, y_hat = Node(y), self.forward(x)
+            y_hat = self.forward(x)                 # y: labels, a Node or an array
             return -(y * y_hat.log() + (1 - y) * (1 - y_hat).log()).sum()
+
+Layers and Node arithmetic accept numpy arrays as well as Nodes; arrays become constants
+(no gradient is computed for them).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Linear:
 
     def __init__(self, name: str, W: Node, b: Node):
         self.name, self.W, self.b = name, W, b
+        self._op = f"linear {name}"  # the graph Node's label
 
     def __call__(self, x) -> Node:
         """``x @ W + b`` as one graph Node (same result and gradients as the three-op version)."""
@@ -70,10 +74,10 @@ class Linear:
             if W.requires_grad:
                 W._add_grad(x_value.T @ grad)
             if b.requires_grad:
-                b._add_grad(grad.sum(axis=0, keepdims=True))
+                b._add_grad(np.add.reduce(grad, axis=0, keepdims=True))  # grad.sum(axis=0), faster
 
         requires_grad = x.requires_grad or W.requires_grad or b.requires_grad
-        return Node(z, requires_grad, (x, W, b), f"linear {self.name}", backward)
+        return Node(z, requires_grad, (x, W, b), self._op, backward)
 
     def __repr__(self) -> str:
         n_in, n_out = self.W.value.shape

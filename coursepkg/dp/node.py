@@ -86,9 +86,9 @@ def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if grad.shape == shape:
         return grad
     if shape[0] == 1 and grad.shape[0] != 1:
-        grad = grad.sum(axis=0, keepdims=True)
+        grad = np.add.reduce(grad, axis=0, keepdims=True)  # = grad.sum(axis=0, keepdims=True)
     if shape[1] == 1 and grad.shape[1] != 1:
-        grad = grad.sum(axis=1, keepdims=True)
+        grad = np.add.reduce(grad, axis=1, keepdims=True)
     return grad
 
 
@@ -160,16 +160,18 @@ class Node:
         return f"Node(shape={self.value.shape}{op}, value={np.array2string(self.value, threshold=6)})"
 
     def _topological_order(self) -> list:
-        """The Nodes needing gradients that this one depends on, each after its parents.
+        """The results (non-leaf Nodes) needing gradients that this one depends on,
+        each after its parents (plus ``self``).
 
         No recursion (graphs may be thousands of Nodes deep): collect the Nodes with a
         stack, then sort them by creation time. A Node is always created after its
-        parents, so creation order is a topological order.
+        parents, so creation order is a topological order. Leaves are left out: they
+        have no backward rule, their gradients arrive from their children.
         """
         found, stack = {self}, [self]
         while stack:
             for parent in stack.pop()._parents:
-                if parent.requires_grad and parent not in found:
+                if parent._parents and parent.requires_grad and parent not in found:
                     found.add(parent)
                     stack.append(parent)
         return sorted(found, key=_creation_index)
@@ -195,11 +197,11 @@ class Node:
             raise ValueError(f"backward(grad=...) needs shape {self.value.shape}, got {grad.shape}")
         order = self._topological_order()
         for node in order:
-            if node._parents:  # intermediate results: forget gradients of earlier calls
+            if node._parents:  # results: forget gradients of earlier calls (leaves keep theirs)
                 node._grad = None
         self._add_grad(grad)
         for node in reversed(order):
-            if node._parents and node._grad is not None:
+            if node._grad is not None:
                 node._backward(node._grad)
 
     # ---------------------------------------------------------------- arithmetic
@@ -394,7 +396,10 @@ class Node:
         s = _sigmoid(self.value)
 
         def backward(grad):
-            self._add_grad(grad * s * (1.0 - s))
+            local = 1.0 - s  # grad * s * (1 - s), in place: sigmoid nets spend their time here
+            local *= s
+            local *= grad
+            self._add_grad(local)
 
         return Node(s, self.requires_grad, (self,), "sigmoid", backward)
 
@@ -403,7 +408,10 @@ class Node:
         t = np.tanh(self.value)
 
         def backward(grad):
-            self._add_grad(grad * (1.0 - t * t))
+            local = t * t  # grad * (1 - t**2), in place
+            np.subtract(1.0, local, out=local)
+            local *= grad
+            self._add_grad(local)
 
         return Node(t, self.requires_grad, (self,), "tanh", backward)
 
