@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
 from traitlets import Any, Integer
 from traitlets.config import Config
@@ -127,6 +127,18 @@ def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeou
     return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
 
 
+def count_processes(uid: int) -> int:
+    """Processes owned by `uid` (the sandbox's own uid when we run as root)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                count += entry.stat().st_uid == uid
+            except OSError:
+                pass
+    return count
+
+
 def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
     """Errors in outputs that say a limit was hit, named for the status record."""
     problems = []
@@ -192,20 +204,43 @@ def execute_handin(job: dict) -> dict:
                 deadline_hit.set()
                 os.kill(km.provisioner.pid, signal.SIGKILL)
 
-        watchdog = threading.Timer(job["notebook_timeout"], kill_at_deadline)
-        watchdog.daemon = True
+        finished = threading.Event()
+        most_processes = [0]
+
+        def watch():
+            """Kill the sandbox at the deadline; meanwhile count its processes (root:
+            the sandbox has a uid of its own) to name a fork bomb."""
+            deadline = time.monotonic() + job["notebook_timeout"]
+            while not finished.wait(1.0):
+                if job["sandbox"] and os.geteuid() == 0:
+                    most_processes[0] = max(most_processes[0], count_processes(owner))
+                if time.monotonic() > deadline:
+                    kill_at_deadline()
+                    return
+
+        watchdog = threading.Thread(target=watch, daemon=True)
         watchdog.start()
         try:
             nb, resources = execute(nb, resources)
-        except DeadKernelError:
+        except (DeadKernelError, CellTimeoutError) as error:
             process = execute.last_km.process if execute.last_km is not None else None
-            returncode = process.wait(timeout=10) if process is not None else None
-            reason = _exit_reason(returncode, deadline_hit.is_set(), limits,
-                                  job["notebook_timeout"])
+            if isinstance(error, CellTimeoutError):
+                reason = ("kernel stopped responding: no output or reply within the cell "
+                          f"timeout ({job['cell_timeout']:g} s), killed")
+                if process is not None and process.poll() is None:
+                    process.kill()
+            else:
+                returncode = process.wait(timeout=10) if process is not None else None
+                reason = _exit_reason(returncode, deadline_hit.is_set(), limits,
+                                      job["notebook_timeout"])
             problems.append(reason)
             _mark_unexecuted(nb, execute.executed_cells, reason)
         finally:
-            watchdog.cancel()
+            finished.set()
+            watchdog.join()
+        if most_processes[0] >= limits.n_processes // 2:
+            problems.append(f"process limit: {most_processes[0]} processes seen (limit "
+                            f"{limits.n_processes} processes+threads), fork bomb?")
         for step in steps[1:]:
             nb, resources = step(nb, resources)
         problems += _problems_in_outputs(nb, limits.memory_mb)

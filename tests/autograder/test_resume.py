@@ -1,0 +1,64 @@
+"""kill -9 in the middle of `grade`, then `grade` again: every hand-in ends up graded
+exactly once, with the score a clean run gives, and nothing is graded twice."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import records, tiny
+from autograder.course import REPO
+from autograder.grade import GradeOptions, grade
+
+from agtools import cli_env, handin, submit
+
+pytestmark = pytest.mark.slow
+SLOW_CUBE = "import time\ntime.sleep(2)\n" + tiny.CORRECT["cube"]
+
+
+def test_kill_9_mid_run_then_resume(course):
+    expected = {}
+    for i in range(6):
+        correct = i % 2 == 0
+        answers = {**(tiny.CORRECT if correct else tiny.PARTIAL), "cube": SLOW_CUBE}
+        submit(course, f"s{i}", handin(course, answers))
+        expected[f"s{i}"] = 3.0 if correct else 1.0
+
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "tiny",
+                             "--workers", "1"], cwd=REPO, env=cli_env(course),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    status = course.status_dir("tiny")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if status.is_dir() and len(list(status.glob("*.json"))) >= 2:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "grade finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = sorted(p.stem for p in status.glob("*.json"))
+    assert 2 <= len(done_before) < 6
+
+    summary = grade(course, "tiny", options=GradeOptions(workers=2, quiet=True))
+    assert sorted(summary.skipped) == done_before
+    assert sorted(summary.graded) == sorted(set(expected) - set(done_before))
+    for student, score in expected.items():
+        assert records.load(course, "tiny", student)["score"] == score
+    with course.gradebook() as gb:
+        assignment = gb.find_assignment("tiny")
+        assert sorted(s.student.id for s in assignment.submissions) == sorted(expected)
+        for student, score in expected.items():
+            submission = gb.find_submission("tiny", student)
+            assert submission.score == score
+            grade_ids = [g.name for nb in submission.notebooks for g in nb.grades]
+            assert sorted(grade_ids) == ["explain", "test_cube", "test_square"]
+
+    # the killed run left no worker or kernel behind
+    time.sleep(2)
+    if os.geteuid() == 0:
+        from autograder.sandbox import SANDBOX_UID_BASE
+        ps = subprocess.run(["ps", "-u", str(SANDBOX_UID_BASE), "-o", "pid="],
+                            capture_output=True, text=True)
+        assert ps.stdout.strip() == ""
