@@ -29,9 +29,9 @@ class GradcheckReport:
     """Result of ``gradcheck``: per input, the analytic and numeric gradients and errors."""
 
     passed: bool
-    max_abs_error: float
-    max_rel_error: float
-    worst: str  # a readable description of the worst entry
+    max_abs_error: float  # max |analytic - numeric| over all entries
+    max_rel_error: float  # max |analytic - numeric| / max(|analytic|, |numeric|)
+    worst: str  # the entry closest to (or furthest beyond) the tolerance, readable
     analytic: list = field(repr=False)
     numeric: list = field(repr=False)
 
@@ -87,7 +87,8 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, raise_on_failur
             continue
         error = np.abs(a - n)
         max_abs = max(max_abs, float(error.max()))
-        max_rel = max(max_rel, float((error / np.maximum(np.abs(n), 1e-300)).max()))
+        scale = np.maximum(np.abs(a), np.abs(n))  # relative error; 0 where both are 0
+        max_rel = max(max_rel, float(np.divide(error, scale, out=np.zeros_like(error), where=scale > 0).max()))
         excess = error - (atol + rtol * np.abs(n))
         index = np.unravel_index(np.argmax(excess), a.shape)
         if excess[index] > worst_excess:
