@@ -23,10 +23,9 @@ import sys
 import time
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                     DeduplicateIds, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
@@ -118,6 +117,7 @@ class Grader:
     def __init__(self, course: Course, assignment_id: str, options: GradeOptions):
         self.course, self.assignment_id, self.options = course, assignment_id, options
         self.config = course.config()
+        self.coursedir = course.coursedir(assignment_id)
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
         release = course.release_folder(assignment_id)
@@ -137,7 +137,7 @@ class Grader:
             nb = nbformat.read(path, as_version=4)
         except Exception as error:
             raise ValueError(f"malformed notebook: {type(error).__name__}: {error}") from error
-        timestamp = self.course.coursedir().get_existing_timestamp(str(path.parent))
+        timestamp = self.coursedir.get_existing_timestamp(str(path.parent))
         with Gradebook(self.course.db_url) as gb:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(self.assignment_id, student,

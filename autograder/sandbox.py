@@ -49,7 +49,8 @@ DROPPED_WITHOUT_SANDBOX = """\
 !!!   - no filesystem isolation (hand-ins can read solutions/, the gradebook, other
 !!!     hand-ins and your home, and write anywhere you can)
 !!!   - no PID namespace (hand-ins can see and signal your processes)
-!!!   - no separate user id (the process-count limit is shared with all your processes)
+!!!   - no separate user id and no process-count limit (a fork bomb is stopped only by
+!!!     the timeouts)
 !!! Kept: address-space, CPU-time, file-size limits; per-cell and per-notebook timeouts.
 !!! Only grade hand-ins you trust this way."""
 
@@ -172,8 +173,10 @@ class Sandbox:
 
 
 def unsandboxed_wrap(cmd: list[str], limits: Limits) -> list[str]:
-    """--no-sandbox: only the resource limits."""
-    return limits.prlimit_argv() + list(cmd)
+    """--no-sandbox: only the resource limits, minus the process count (without a uid
+    or user namespace of its own it would count all of the instructor's processes)."""
+    argv = [a for a in limits.prlimit_argv() if not a.startswith("--nproc=")]
+    return argv + list(cmd)
 
 
 def check_bwrap() -> str | None:

@@ -1,5 +1,6 @@
-"""Helpers shared by the autograder tests (imported as `agtools`): a throw-away course holding the generated `tiny`
-assignment (never the real ones), and hand-ins written from a dict of answers."""
+"""Helpers shared by the autograder tests (imported as `agtools`): a throw-away course
+holding the generated `tiny` assignment (never the real ones), hand-ins written from a
+dict of answers, the CLI run as a subprocess, file snapshots."""
 import hashlib
 import os
 import subprocess
@@ -7,7 +8,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from autograder import tiny
 from autograder.course import REPO, Course

@@ -12,7 +12,7 @@ from autograder.feedback import feedback
 from autograder.grade import GradeOptions, grade
 from autograder.report import status_table
 
-from agtools import handin, outputs_text, run_cli
+from agtools import handin, run_cli
 
 pytestmark = pytest.mark.slow
 FAST = GradeOptions(workers=2, cell_timeout=20, notebook_timeout=90, quiet=True)

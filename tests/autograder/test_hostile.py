@@ -7,9 +7,10 @@ import subprocess
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder import records, tiny
+from autograder import tiny
 from autograder.course import REPO
 from autograder.grade import GradeOptions, grade
 from autograder.sandbox import SANDBOX_UID_BASE
@@ -108,7 +109,7 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
     assert {s: summary.graded[s]["score"] for s in clean} == clean_scores
     # every hand-in has a record, the run did not stop
     assert set(summary.graded) | set(summary.failed) == set(clean) | set(hostile) | {"h_malformed"}
-    out = {s: outputs_text(__import__("nbformat").read(course.autograded(s, "tiny"), 4))
+    out = {s: outputs_text(nbformat.read(course.autograded(s, "tiny"), 4))
            for s in summary.graded}
     rec = {**summary.graded, **summary.failed}
 
