@@ -48,6 +48,8 @@ def _handins() -> dict:
             answers["optimizer"] = H.fill_stub(optimizer_stub, wrong.record)
         if wrong.net is not None:
             answers["net"] = wrong.net
+        if wrong.plot is not None:
+            answers["plot_grad_w"] = wrong.plot
         handins[name] = fill_solution(blank, answers)
     return handins
 
@@ -77,7 +79,7 @@ def test_correct_answers_get_full_marks(graded, name):
     """The reference solution and the independent second implementation get every point."""
     result = graded[name]
     assert not result.failed, result.describe()
-    assert result.max_total == 16, f"expected 16 autograded points in the notebook, found {result.max_total}"
+    assert result.max_total == 17, f"expected 17 autograded points in the notebook, found {result.max_total}"
     assert result.total == result.max_total, result.describe()
     assert result.manual == {"freestyle_answer": 4}, f"manually graded cells: {result.manual}"
 
@@ -123,6 +125,7 @@ def test_diagnoses_name_the_mistake(graded):
         "mean_not_abs": ("test_grad_w_nonnegative", "ABSOLUTE"),
         "transposed": ("test_grad_w_shape", "transposed"),
         "act_func_ignored": ("test_net_activation", "behave like tanh"),
+        "plot_output_slip": ("test_plot_grad_w", "grad_w[-1]"),
     }
     for name, (grade_id, phrase) in expectations.items():
         message = graded[name].messages.get(grade_id, "")

@@ -19,7 +19,7 @@ GRAD_W_TESTS = {"test_grad_w_shape", "test_grad_w_nonnegative", "test_grad_w_row
                 "test_grad_w_weights_only", "test_grad_w_values", "test_grad_w_values_deeper"}
 NET_TESTS = {"test_net_layers", "test_net_activation", "test_net_unknown_act_func",
              "test_net_output_sigmoid"}
-ALL_TESTS = GRAD_W_TESTS | NET_TESTS | {"test_vanishing"}
+ALL_TESTS = GRAD_W_TESTS | NET_TESTS | {"test_plot_grad_w", "test_vanishing"}
 
 
 def fill_stub(cell_source: str, snippet: str) -> str:
@@ -141,6 +141,19 @@ def plot_grad_w(grad_w):
     plt.show()
 '''
 
+# The seed's plotting slip: the output layer's panel shows the last hidden row again.
+PLOT_SLIP = '''
+def plot_grad_w(grad_w):
+    n_hidden_layers = len(grad_w) - 1
+    fig, axs = plt.subplots(nrows=n_hidden_layers + 1, ncols=1, figsize=(10, 12))
+    for i in range(n_hidden_layers):
+        axs[i].set_title("hidden layer %d" % i)
+        axs[i].plot(np.arange(grad_w.shape[1]), grad_w[i, :])
+    axs[-1].set_title("output layer")
+    axs[-1].plot(np.arange(grad_w.shape[1]), grad_w[i, :])
+    plt.show()
+'''
+
 # The solution's Net, as a template for the wrong Nets below ({...} filled per hand-in).
 NET_TEMPLATE = '''
 class Net(Model):
@@ -187,6 +200,7 @@ class Wrong:
     why: str
     record: str | None = None   # snippet for the optimizer stub (None: the solution's)
     net: str | None = None      # whole Net cell (None: the solution's)
+    plot: str | None = None     # whole plot_grad_w cell (None: the solution's)
     loses: frozenset = frozenset()
 
 
@@ -256,6 +270,10 @@ WRONG = {
         "every hidden layer has 10 neurons whatever n_hidden_neurons says",
         net=net(width="10"),
         loses=frozenset({"test_net_layers", "test_net_output_sigmoid"})),
+    "plot_output_slip": Wrong(
+        "the output layer's panel plots the last hidden row (the seed's slip)",
+        plot=PLOT_SLIP,
+        loses=frozenset({"test_plot_grad_w"})),
     "key_error_for_unknown": Wrong(
         "an unknown act_func fails with a KeyError from a dict lookup instead of a clear ValueError",
         net=net(check='{"sigmoid": 0, "tanh": 1, "relu": 2}[act_func]'),
