@@ -189,7 +189,7 @@ class Node:
                     f"backward() without a grad needs a (1, 1) loss Node, got shape {self.value.shape}; "
                     "reduce it with .sum() or .mean(), or pass grad=<array of that shape>"
                 )
-            grad = np.ones((1, 1))
+            grad = np.array([[1.0]])  # d loss / d loss
         if not self.requires_grad:
             raise ValueError("backward(): this Node depends on no Node with requires_grad=True")
         grad = _as_2d(grad)
