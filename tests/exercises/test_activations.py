@@ -16,6 +16,8 @@ import pytest
 
 from .harness import fill_solution, solution_handin, student_version
 
+pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
+
 ASSIGNMENT = "activations"
 AUTOGRADED_POINTS = 25
 MANUAL_POINTS = {"derivation_swish": 2, "derivation_prelu": 1, "proof_tanh_sigmoid": 2,

@@ -18,6 +18,8 @@ import pytest
 
 from .harness import fill_solution, solution_handin, student_version
 
+pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
+
 ASSIGNMENT = "grokking_mnist"
 AUTOGRADED_POINTS = 22
 MANUAL_POINTS = {"answer_inverted_dropout": 1, "answer_train_vs_test": 2}
