@@ -8,8 +8,23 @@ from . import records
 from .course import Course
 
 
+def _gradebook_scores(course: Course, assignment_id: str) -> dict:
+    """student -> (score, max_score, needs manual grade) from the gradebook, which also
+    holds what graders entered in formgrader after autograding."""
+    from nbgrader.api import MissingEntry
+    if not (course.root / "gradebook.db").is_file():
+        return {}
+    with course.gradebook() as gb:
+        try:
+            submissions = gb.find_assignment(assignment_id).submissions
+        except MissingEntry:
+            return {}
+        return {s.student.id: (s.score, s.max_score, s.needs_manual_grade) for s in submissions}
+
+
 def rows(course: Course, assignment_id: str) -> list[tuple[str, str, str, str]]:
     """(student, state, score, detail) per collected hand-in."""
+    scores = _gradebook_scores(course, assignment_id)
     table = []
     for student in course.submitted_students(assignment_id):
         record = records.load(course, assignment_id, student)
@@ -20,11 +35,12 @@ def rows(course: Course, assignment_id: str) -> list[tuple[str, str, str, str]]:
         else:
             state = "graded" if records.is_done(course, assignment_id, student) else \
                 "collected (changed since graded)"
+            score, max_score, needs_manual = scores.get(
+                student, (record["score"], record["max_score"], record["needs_manual_grade"]))
             detail = "; ".join(record["problems"])
-            if record.get("needs_manual_grade"):
+            if needs_manual:
                 detail = "; ".join(filter(None, [detail, "needs manual grading (formgrader)"]))
-            table.append((student, state, f"{record['score']:g} / {record['max_score']:g}",
-                          detail))
+            table.append((student, state, f"{score:g} / {max_score:g}", detail))
     return table
 
 

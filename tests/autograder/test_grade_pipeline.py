@@ -48,6 +48,13 @@ def test_small_class_end_to_end(course, tmp_path):
 
     table = status_table(course, "tiny")
     assert "3 collected, 3 graded, 0 failed" in table and "needs manual grading" in table
+    # a grader scores the essay (what formgrader does); status and export follow
+    with course.gradebook() as gb:
+        essay = gb.find_grade("explain", "tiny", "tiny", "alice")
+        essay.manual_score = 1.0
+        gb.db.commit()
+    alice = next(ln for ln in status_table(course, "tiny").splitlines() if "alice" in ln)
+    assert "4 / 4" in alice and "needs manual grading" not in alice
 
     # feedback: scores and visible messages, never the hidden test's source
     autograded = course.autograded("bob", "tiny").read_text()
@@ -66,7 +73,7 @@ def test_small_class_end_to_end(course, tmp_path):
     rows = list(csv.DictReader(out.open()))
     assert list(rows[0]) == NBGRADER_CSV_COLUMNS
     assert {r["student_id"]: float(r["score"]) for r in rows} == \
-        {"alice": 3.0, "bob": 1.0, "carol": 3.0}
+        {"alice": 4.0, "bob": 1.0, "carol": 3.0}
 
 
 def test_validate_reports_visible_tests_without_changing_the_file(course, tmp_path):
