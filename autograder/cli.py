@@ -45,10 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID")
     p.add_argument("--student", action="append", default=[], metavar="S",
                    help="grade only this student (repeatable)")
-    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N")
-    p.add_argument("--cell-timeout", type=_positive_float, default=120, metavar="S")
-    p.add_argument("--notebook-timeout", type=_positive_float, default=900, metavar="S")
-    p.add_argument("--memory-mb", type=_positive_int, default=2048, metavar="M")
+    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+                   help="hand-ins graded in parallel (default: number of cores)")
+    p.add_argument("--cell-timeout", type=_positive_float, default=120, metavar="S",
+                   help="seconds one cell may run before it is interrupted (default 120)")
+    p.add_argument("--notebook-timeout", type=_positive_float, default=900, metavar="S",
+                   help="seconds a whole hand-in may run before it is killed (default 900)")
+    p.add_argument("--memory-mb", type=_positive_int, default=2048, metavar="M",
+                   help="address-space limit of each kernel process in MB (default 2048)")
     p.add_argument("--force", action="store_true", help="re-grade what is already graded")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT bubblewrap (machines without it)")

@@ -158,8 +158,9 @@ def execute_handin(job: dict) -> dict:
     """Run job["notebook"] (sanitized, as JSON text) in a sandbox; return the executed
     notebook (JSON text), the seconds it took and any problems found.
 
-    job keys: notebook, extra_files {relative path: bytes}, cell_timeout,
-    notebook_timeout, limits (Limits fields), sandbox (bool), slot, config (dict).
+    job keys: notebook, notebook_name, extra_files {relative path: bytes}, resources
+    (nbgrader's: student, assignment, notebook, db_url), cell_timeout, notebook_timeout,
+    limits (Limits fields), sandbox (bool), slot (worker number), config (traitlets).
     """
     started = time.monotonic()
     limits = Limits(**job["limits"])
@@ -224,12 +225,12 @@ def execute_handin(job: dict) -> dict:
             nb, resources = execute(nb, resources)
         except (DeadKernelError, CellTimeoutError) as error:
             process = execute.last_km.process if execute.last_km is not None else None
-            if isinstance(error, CellTimeoutError):
+            alive = process is not None and process.poll() is None
+            if isinstance(error, CellTimeoutError) and alive:
                 reason = ("kernel stopped responding: no output or reply within the cell "
                           f"timeout ({job['cell_timeout']:g} s), killed")
-                if process is not None and process.poll() is None:
-                    process.kill()
-            else:
+                process.kill()
+            else:  # dead (nbclient may notice it as a missing reply first)
                 returncode = process.wait(timeout=10) if process is not None else None
                 reason = _exit_reason(returncode, deadline_hit.is_set(), limits,
                                       job["notebook_timeout"])

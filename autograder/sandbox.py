@@ -75,6 +75,7 @@ def inside_env(n_threads: int = 1) -> dict[str, str]:
         "HOME": INSIDE_HOME, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
         "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2", "NBGRADER_EXECUTION": "autograde",
+        "CUDA_VISIBLE_DEVICES": "-1",  # no GPU in the sandbox: spares TF's cuInit error
     }
     # one BLAS/OpenMP thread per kernel: parallel workers already fill the cores
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -153,6 +154,7 @@ class Sandbox:
             mounts.bind(REPO / "coursepkg")
         argv = [BWRAP, *namespaces, "--die-with-parent", "--new-session",
                 *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+                "--perms", "01777", "--tmpfs", "/dev/shm",  # joblib/multiprocessing need it
                 "--tmpfs", "/tmp", "--perms", "0755", "--dir", "/home",
                 "--perms", "01777", "--tmpfs", INSIDE_HOME]
         mounts.bind(self.scratch, INSIDE_SCRATCH, writable=True)

@@ -149,3 +149,12 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
             ps = subprocess.run(["ps", "-u", str(SANDBOX_UID_BASE + slot), "-o", "pid="],
                                 capture_output=True, text=True)
             assert ps.stdout.strip() == "", f"processes left by slot {slot}: {ps.stdout}"
+
+
+def test_notebook_timeout_kills_a_handin_whose_cells_each_stay_under_the_cell_timeout(course):
+    slow = {"square": "import time\ntime.sleep(20)\n" + SQUARE, "cube": CUBE}
+    submit(course, "slowpoke", handin(course, slow))
+    options = GradeOptions(workers=1, cell_timeout=30, notebook_timeout=7, quiet=True)
+    record = grade(course, "tiny", options=options).graded["slowpoke"]
+    assert any("notebook timeout: still running after 7 s" in p for p in record["problems"])
+    assert record["score"] == 0.0      # the tests never ran, so they earn nothing
