@@ -1,0 +1,18 @@
+"""The instructor's pipeline around nbgrader: `python -m autograder COMMAND`.
+
+Modules, one job each:
+    cli        the command line (argparse), thin shells around the modules below
+    course     where things live (solutions/, exercises/, autograder/course/), nbgrader config
+    release    solutions/ -> exercises/ with nbgrader's GenerateAssignment, idempotent
+    validate   a student's local run of the visible tests
+    collect    hand-ins (folder or LMS zip) -> course/submitted/, problems per student
+    grade      nbgrader's autograde steps, split: sanitize and record in this process,
+               execute in a pool of workers
+    execute    one hand-in in one sandboxed kernel (runs in a worker)
+    sandbox    the bubblewrap command line and resource limits
+    records    the per-hand-in status records that make grading resumable
+    feedback   nbgrader's feedback HTML with the hidden tests taken out
+    export     nbgrader's CSV export
+    report     the `status` table
+    demo, tiny a generated class / a generated tiny assignment for demos, tests, benchmark
+"""
