@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -225,6 +226,11 @@ def execute_handin(job: dict) -> dict:
             nb, resources = execute(nb, resources)
         except (DeadKernelError, CellTimeoutError) as error:
             process = execute.last_km.process if execute.last_km is not None else None
+            if process is not None:
+                try:  # a kernel that has just died: give bwrap a moment to exit too
+                    process.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    pass
             alive = process is not None and process.poll() is None
             if isinstance(error, CellTimeoutError) and alive:
                 reason = ("kernel stopped responding: no output or reply within the cell "

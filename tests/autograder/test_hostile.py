@@ -125,7 +125,8 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
     assert not (course.root / "pwned.txt").exists()
     assert not (REPO / "coursepkg" / "pwned.py").exists()
 
-    assert "cell timeout in cell square" in rec["h_infinite_loop"]["problems"]
+    assert "cell timeout in cell square" in rec["h_infinite_loop"]["problems"], \
+        rec["h_infinite_loop"]
     assert rec["h_infinite_loop"]["score"] == 1.0          # interrupted; cube still graded
     assert "memory limit (1024 MB) hit in cell square" in rec["h_alloc_10gb"]["problems"]
     assert rec["h_alloc_10gb"]["score"] == 3.0             # square was defined before it
@@ -133,9 +134,10 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
         os.geteuid() != 0 and rec["h_fork_bomb"]["problems"]
     assert rec["h_edits_test"]["score"] == 1.0             # the restored test fails square
     assert rec["h_sys_exit"]["state"] == "graded" and rec["h_sys_exit"]["score"] == 1.0
-    assert any("exited by itself with status 0" in p for p in rec["h_os_exit"]["problems"])
+    assert any("exited by itself with status 0" in p for p in rec["h_os_exit"]["problems"]), \
+        rec["h_os_exit"]
     assert rec["h_os_exit"]["score"] == 0.0                # unrun tests are not passed
-    assert any("SIGKILL" in p for p in rec["h_kill_kernel"]["problems"])
+    assert any("SIGKILL" in p for p in rec["h_kill_kernel"]["problems"]), rec["h_kill_kernel"]
     assert rec["h_kill_kernel"]["score"] == 0.0
     assert any("output limit" in p for p in rec["h_huge_output"]["problems"])
     assert course.autograded("h_huge_output", "tiny").stat().st_size < 5_000_000
