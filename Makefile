@@ -14,6 +14,9 @@ STAMP        := $(VENV)/.installed
 APT_PACKAGES := bubblewrap chromium fonts-dejavu-core
 PYTEST_ARGS  ?=
 
+# Quiet TensorFlow's C++ start-up log in book cells and tests.
+export TF_CPP_MIN_LOG_LEVEL := 2
+
 .PHONY: all bootstrap system-deps venv book book-clean test test-fast bench demo clean help
 
 all: book
