@@ -150,6 +150,20 @@ def solution_handin(assignment_id: str) -> nbformat.NotebookNode:
     return fill_solution(student_version(assignment_id), answers)
 
 
+def mistake_handin(reference: nbformat.NotebookNode, grade_id: str, old: str | None,
+                   new: str) -> nbformat.NotebookNode:
+    """`reference` with one typical mistake in answer cell `grade_id`.
+
+    The mistake replaces the text `old` of that cell by `new`; with `old=None`, `new` is the
+    whole cell. Fails loudly when `old` is no longer in the cell (the template is stale).
+    """
+    source = next(cell.source for cell in reference.cells if _grade_id(cell) == grade_id)
+    if old is None:
+        return fill_solution(reference, {grade_id: new})
+    assert old in source, f"mistake template out of date: {old!r} not in answer cell {grade_id!r}"
+    return fill_solution(reference, {grade_id: source.replace(old, new)})
+
+
 # ----------------------------------------------------------------------------- nbgrader
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import fill_solution, solution_handin, student_version
+from .harness import fill_solution, mistake_handin, solution_handin, student_version
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
@@ -127,13 +127,6 @@ WRONG = {
 }
 
 
-def _wrong_handin(reference, cell, old, new):
-    source = next(c.source for c in reference.cells
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell)
-    assert old in source, f"mistake template out of date: {old!r} not in answer cell {cell!r}"
-    return fill_solution(reference, {cell: source.replace(old, new)})
-
-
 @pytest.fixture(scope="module")
 def graded(autograde):
     reference = solution_handin(ASSIGNMENT)
@@ -141,7 +134,7 @@ def graded(autograde):
                "second": fill_solution(student_version(ASSIGNMENT), ALTERNATIVE),
                "blank": student_version(ASSIGNMENT)}
     for name, (cell, old, new, _) in WRONG.items():
-        handins[name] = _wrong_handin(reference, cell, old, new)
+        handins[name] = mistake_handin(reference, cell, old, new)
     results = autograde(ASSIGNMENT, handins, timeout=120)
     print("\ngrokking_mnist: seconds per hand-in:",
           {name: result.seconds for name, result in results.items()})
