@@ -281,7 +281,8 @@ def architecture_table(net: keras.Model):
         rows.append({"layer": layer.name, "type": type(layer).__name__,
                      "units": layer.output.shape[-1], "parameters": layer.count_params(),
                      "init bound": (1 / np.sqrt(layer.kernel.shape[0])) if is_dense else np.nan})
-    return pd.DataFrame(rows).set_index("layer").round(4).fillna("")
+    table = pd.DataFrame(rows).set_index("layer").round(4)
+    return table.astype({"init bound": object}).fillna("")  # blank, not NaN, for non-Dense rows
 
 
 def dense_layers(net: keras.Model) -> list[keras.layers.Dense]:
