@@ -373,3 +373,13 @@ def test_importing_coursepkg_data_downloads_nothing_and_loads_no_tensorflow(tmp_
                          text=True, timeout=60).stdout
     assert out.strip() == "[]"
     assert not (tmp_path / "k").exists() and not (tmp_path / "c").exists()
+
+
+def test_iris_binary_equals_scikit_learns_load_iris():
+    """Reading scikit-learn's iris.csv directly (no sklearn import) gives its load_iris data."""
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    X, y = data.load_iris_binary(standardise=False)
+    np.testing.assert_array_equal(X, iris.data[:100])
+    np.testing.assert_array_equal(y, iris.target[:100])
