@@ -105,19 +105,9 @@ def _init_worker(slots) -> None:
         pass
 
 
-#: A kernel that dies before answering kernel_info has run none of the student's code:
-#: that is the machine's fault (e.g. a previous hand-in's processes still being torn
-#: down), not the student's, so such a hand-in is started once more.
-STARTUP_DEATH = "Kernel died before replying to kernel_info"
-
-
 def _run_job(job: dict) -> dict:
     from .execute import execute_handin
-    result = execute_handin({**job, "slot": _SLOT})
-    if result["error"] and STARTUP_DEATH in result["error"]:
-        time.sleep(1.0)
-        result = execute_handin({**job, "slot": _SLOT})
-    return result
+    return execute_handin({**job, "slot": _SLOT})
 
 
 # --- parent side -------------------------------------------------------------------------
