@@ -190,6 +190,7 @@ def execute_handin(job: dict) -> dict:
     nb = nbformat.reads(job["notebook"], as_version=4)
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
+    owner = None  # the sandbox's uid, when it has one
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
@@ -283,6 +284,6 @@ def execute_handin(job: dict) -> dict:
         return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
                 "error": f"{type(error).__name__}: {error}"}
     finally:
-        # (no reaping here: a worker orphaned by a killed run would reap the uid that the
-        # next run's worker of the same slot is already using)
+        if owner is not None and os.geteuid() == 0:
+            reap_leftovers(owner, timeout=10.0)
         shutil.rmtree(work, ignore_errors=True)
