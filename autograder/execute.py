@@ -128,38 +128,16 @@ def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeou
     return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
 
 
-def processes_of(uid: int) -> list[int]:
-    """Pids of the processes owned by `uid` (the sandbox's own uid when we run as root)."""
-    pids = []
+def count_processes(uid: int) -> int:
+    """Processes owned by `uid` (the sandbox's own uid when we run as root)."""
+    count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == uid:
-                    pids.append(int(entry.name))
+                count += entry.stat().st_uid == uid
             except OSError:
                 pass
-    return pids
-
-
-def count_processes(uid: int) -> int:
-    """Number of processes owned by `uid`."""
-    return len(processes_of(uid))
-
-
-def reap_leftovers(uid: int, timeout: float = 30.0) -> None:
-    """Kill what is left of the previous hand-in of this worker slot (e.g. the children
-    of a fork bomb still being torn down with its PID namespace) and wait until the
-    slot's uid owns no process: they would count against the next kernel's process limit
-    and make it die at start-up. Only ever called for a sandbox uid, which nothing else
-    uses."""
-    deadline = time.monotonic() + timeout
-    while (pids := processes_of(uid)) and time.monotonic() < deadline:
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.05)
+    return count
 
 
 def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
@@ -190,7 +168,6 @@ def execute_handin(job: dict) -> dict:
     nb = nbformat.reads(job["notebook"], as_version=4)
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
-    owner = None  # the sandbox's uid, when it has one
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
@@ -200,8 +177,6 @@ def execute_handin(job: dict) -> dict:
         (scratch / job["notebook_name"]).write_text(job["notebook"])
         if job["sandbox"]:
             sandbox = Sandbox(scratch, runtime, limits, slot=job["slot"])
-            if os.geteuid() == 0:
-                reap_leftovers(sandbox.uid)
             sandbox.prepare()
             wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH
         else:
@@ -284,6 +259,4 @@ def execute_handin(job: dict) -> dict:
         return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
                 "error": f"{type(error).__name__}: {error}"}
     finally:
-        if owner is not None and os.geteuid() == 0:
-            reap_leftovers(owner, timeout=10.0)
         shutil.rmtree(work, ignore_errors=True)
