@@ -41,7 +41,9 @@ from .course import REPO
 BWRAP = "/usr/bin/bwrap"
 INSIDE_SCRATCH = "/handin"
 INSIDE_HOME = "/home/student"
-SANDBOX_UID_BASE = 1_500_000_000  # far above any real account; + worker slot
+# far above any real account; + worker slot. AUTOGRADER_UID_BASE moves it (two grading
+# runs on one machine at once, e.g. parallel test suites, must not share uids)
+SANDBOX_UID_BASE = int(os.environ.get("AUTOGRADER_UID_BASE", "1500000000"))
 
 DROPPED_WITHOUT_SANDBOX = """\
 !!! --no-sandbox: student code runs WITHOUT bubblewrap, with YOUR user's rights. Dropped:

@@ -1,0 +1,139 @@
+"""What an assignment's test cells use to reach the student's code.
+
+Test cells (nbgrader cells with ``grade: true`` and no solution) and test-helper cells
+(grade_id starting with ``test_``) run in one of two modes:
+
+- **one kernel** (a student's "Restart & Run All", ``python -m autograder validate``):
+  everything runs in the student's own kernel; the functions below act on that kernel's
+  global namespace directly.
+- **trusted grading** (``python -m autograder grade``): test cells run in a separate,
+  trusted process that holds no student code. A name that the test cells did not define
+  themselves (``Net``, ``SGD``, ``sigmoid``, ...) resolves to a *proxy* of the student's
+  global of that name; calling it, or reading its attributes, goes through a narrow
+  channel that carries only plain data (numbers, strings, numeric arrays, containers of
+  those, ``dp.Node`` values) and handles to remote objects. The grading runner installs a
+  backend here (`_install_backend`) so that the same test code works in both modes.
+
+Rules for test code (both modes):
+
+- Import what you use (``import numpy as np``) in a test-helper cell: a missing name is
+  looked up among the *student's* globals.
+- Assigning a global in a test cell defines it for the tests only. To set a global the
+  student's code reads (the seed-style ``grad_w`` array), use `set_student_global`.
+- An object of the tests that student code must call back into (the tests' own network,
+  a random Generator) is passed as ``expose(obj, "method", ...)``: student code sees only
+  the listed methods.
+- Anything the student's process must do itself (plot, apply numpy's floating-point error
+  state) goes through the helpers below, never through the tests' own ``plt``/``np``.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any, Iterator
+
+_MISSING = object()
+
+
+class _LocalBackend:
+    """One kernel: the student's globals are this kernel's user namespace."""
+
+    @staticmethod
+    def _namespace() -> dict:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        if shell is not None:
+            return shell.user_ns
+        return vars(sys.modules["__main__"])
+
+    def in_trusted_grading(self) -> bool:
+        return False
+
+    def expose(self, obj: Any, methods: tuple[str, ...]) -> Any:
+        return obj
+
+    def set_student_global(self, name: str, value: Any) -> None:
+        self._namespace()[name] = value
+
+    def get_student_global(self, name: str, default: Any) -> Any:
+        value = self._namespace().get(name, default)
+        if value is _MISSING:
+            raise NameError(f"the notebook defines no {name!r}")
+        return value
+
+    @contextlib.contextmanager
+    def student_errstate(self, **kwargs: str) -> Iterator[None]:
+        import numpy as np
+        with np.errstate(**kwargs):
+            yield
+
+    def student_figures(self, close: bool) -> list[list[dict]]:
+        return describe_figures(close)
+
+
+_backend: Any = _LocalBackend()
+
+
+def _install_backend(backend: Any) -> None:
+    """Called by the trusted grading runner only."""
+    global _backend
+    _backend = backend
+
+
+def in_trusted_grading() -> bool:
+    """True when the tests run in the trusted grading process (the student's code is remote)."""
+    return _backend.in_trusted_grading()
+
+
+def expose(obj: Any, *methods: str) -> Any:
+    """Hand `obj` to student code showing only `methods` (called through the channel).
+
+    One kernel: returns `obj` itself. Example: ``SGD(expose(net, "get_param", "set_param",
+    "get_grad", "forward", "loss"), x_train=X, y_train=y)``.
+    """
+    if not methods:
+        raise ValueError("expose(obj, 'method', ...): name at least one method student code may call")
+    return _backend.expose(obj, tuple(methods))
+
+
+def set_student_global(name: str, value: Any) -> None:
+    """Set the student's global `name` (e.g. a fresh ``grad_w`` array) to plain data."""
+    _backend.set_student_global(name, value)
+
+
+def get_student_global(name: str, default: Any = _MISSING) -> Any:
+    """The student's global `name`: plain data, or a proxy of a remote object.
+    Raises NameError when it is missing and no `default` is given."""
+    return _backend.get_student_global(name, default)
+
+
+def student_errstate(**kwargs: str) -> contextlib.AbstractContextManager:
+    """``with student_errstate(over="raise"):`` numpy's error state for the student calls
+    made inside the block (``np.errstate`` in the student's process)."""
+    return _backend.student_errstate(**kwargs)
+
+
+def student_figures(close: bool = True) -> list[list[dict]]:
+    """The student's open matplotlib figures as plain data, see `describe_figures`."""
+    return _backend.student_figures(close)
+
+
+def describe_figures(close: bool = True) -> list[list[dict]]:
+    """Open matplotlib figures of THIS process: one list per figure, one dict per axes with
+    "title", "xlabel", "ylabel" (str), "yscale" (str) and "lines": a list of 1-D float
+    arrays (each line's y data). `close` closes the figures afterwards."""
+    import numpy as np
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    figures = []
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        figures.append([{
+            "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+            "yscale": ax.get_yscale(),
+            "lines": [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()],
+        } for ax in figure.axes])
+    if close:
+        plt.close("all")
+    return figures
