@@ -2,22 +2,30 @@
 #   make book   bootstrap, then build the rendered book into _build/html
 #   make test   bootstrap, then run the whole test suite
 # Bootstrap = Debian packages the project needs (bubblewrap for the grading sandbox,
-# chromium for the browser tests), a .venv with requirements.txt and the project.
-# A second run reuses .venv: it reinstalls only when requirements.txt or
-# pyproject.toml changed.
+# chromium for the browser tests), a .venv with the exact, hash-checked versions of
+# requirements.lock, and the project. A second run reuses .venv: it reinstalls only when
+# requirements.lock or pyproject.toml changed.
+#   make lock   recompile requirements.lock from requirements.txt (UPGRADE=1: newest versions)
+#   make lint   ruff (run first by make test)
 
 SHELL        := /bin/bash
 PYTHON       ?= python3
 VENV         ?= .venv
 PY           := $(VENV)/bin/python
 STAMP        := $(VENV)/.installed
+LOCK         := requirements.lock
+PIP_VERSION  := 26.3
+UV_VERSION   := 0.13.9
+# The lock is compiled for CPython >= 3.11.5 on this platform (Linux x86_64).
+LOCK_PYTHON  := 3.11.5
+UPGRADE      ?=
 APT_PACKAGES := bubblewrap chromium fonts-dejavu-core
 PYTEST_ARGS  ?=
 
 # Quiet TensorFlow's C++ start-up log in book cells and tests.
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: all bootstrap system-deps venv book book-clean test test-fast bench demo clean help
+.PHONY: all bootstrap system-deps venv lock lint book book-clean test test-fast bench demo clean help
 
 all: book
 
@@ -25,6 +33,8 @@ help:
 	@echo "make book       build the book into _build/html (bootstraps first)"
 	@echo "make test       run the whole test suite (bootstraps first)"
 	@echo "make test-fast  skip the tests marked slow"
+	@echo "make lint       ruff over the code and notebooks"
+	@echo "make lock       recompile requirements.lock (UPGRADE=1 takes the newest versions)"
 	@echo "make bench      run the benchmarks and print their figures"
 	@echo "make demo       autograde a generated class end to end"
 	@echo "make clean      remove _build and the autograder's course state"
@@ -48,13 +58,26 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The lock pins every package with its hashes; the project itself is built with the
+# locked setuptools (no build isolation), so nothing unlocked is downloaded.
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(PY) || { echo ">> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m pip install -q pip==$(PIP_VERSION)
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 	@echo ">> $(VENV) ready"
+
+# Keeps the versions already in the lock unless UPGRADE=1; uv is installed on demand.
+lock:
+	@test -x $(PY) || { echo ">> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@$(PY) -m uv --version 2>/dev/null | grep -q "uv $(UV_VERSION)" || $(PY) -m pip install -q uv==$(UV_VERSION)
+	$(PY) -m uv pip compile requirements.txt --generate-hashes --python-version $(LOCK_PYTHON) \
+	  --custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	@echo ">> $(LOCK) written; commit it, then make bootstrap installs it"
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
 
 book: bootstrap
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
@@ -63,10 +86,10 @@ book: bootstrap
 book-clean:
 	rm -rf _build
 
-test: bootstrap
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-fast: bootstrap
+test-fast: lint
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: bootstrap
