@@ -1,8 +1,8 @@
 """Microseconds per SGD step: coursepkg.dp vs hand-written numpy vs TensorFlow eager.
 
 One step = draw a batch of 128 iris rows, forward, backward, update all parameters.
-The network is the vanishing-gradient one of seed 000: 4 inputs, 10 sigmoid hidden
-layers of width 10, a sigmoid output, summed binary cross-entropy, SGD (alpha 0.001).
+The network is the vanishing-gradient one of the deep.TEACHING notebook: 4 inputs,
+10 sigmoid hidden layers of width 10, a sigmoid output, summed binary cross-entropy, SGD (alpha 0.001).
 All three use float64 and the same initial weights and batches; at the end the script
 checks that all three trained exactly the same weights.
 
@@ -39,7 +39,8 @@ class DeepSigmoidNet(dp.Model):
     def __init__(self, n_features, seed=0):
         super().__init__(seed=seed)
         sizes = layer_sizes(n_features)
-        self.layers = [self.Linear_Layer(n_in, n_out, f"h{k}") for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
+        self.layers = [self.Linear_Layer(n_in, n_out, f"h{k}")
+                       for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
 
     def forward(self, x):
         for layer in self.layers:
@@ -175,7 +176,8 @@ def main(argv=None):
     if not args.no_tf:
         variants["TensorFlow eager"] = make_tf_step
     print(
-        f"SGD step on iris: batch {BATCH_SIZE}, {N_HIDDEN_LAYERS} sigmoid layers of width {N_HIDDEN_NEURONS}, "
+        f"SGD step on iris: batch {BATCH_SIZE}, {N_HIDDEN_LAYERS} sigmoid layers of width "
+        f"{N_HIDDEN_NEURONS}, "
         f"{args.steps} steps x {args.repeats} repetitions, float64"
     )
     runs = {name: make(X, y, seed=0) for name, make in variants.items()}

@@ -69,7 +69,7 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, raise_on_failur
     analytic = [node.grad.copy() for node in nodes]
 
     numeric = []
-    for k, value in enumerate(values):
+    for value in values:
         grad = np.zeros_like(value)
         for index in np.ndindex(value.shape):
             original = value[index]
@@ -88,13 +88,15 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, raise_on_failur
         error = np.abs(a - n)
         max_abs = max(max_abs, float(error.max()))
         scale = np.maximum(np.abs(a), np.abs(n))  # relative error; 0 where both are 0
-        max_rel = max(max_rel, float(np.divide(error, scale, out=np.zeros_like(error), where=scale > 0).max()))
+        relative = np.divide(error, scale, out=np.zeros_like(error), where=scale > 0)
+        max_rel = max(max_rel, float(relative.max()))
         excess = error - (atol + rtol * np.abs(n))
         index = np.unravel_index(np.argmax(excess), a.shape)
         if excess[index] > worst_excess:
             worst_excess = float(excess[index])
             worst = (
-                f"input {k} (shape {a.shape}) at {tuple(int(i) for i in index)}: backward gives {a[index]:.10g}, "
+                f"input {k} (shape {a.shape}) at {tuple(int(i) for i in index)}: "
+                f"backward gives {a[index]:.10g}, "
                 f"finite differences give {n[index]:.10g} (abs error {error[index]:.3g}, "
                 f"allowed {atol + rtol * abs(n[index]):.3g})"
             )

@@ -1,4 +1,4 @@
-"""`Model`: the base class of seed 000's networks.
+"""`Model`: the base class of the networks, with the deep.TEACHING notebook's interface.
 
 A subclass creates its layers in ``__init__`` with ``self.Linear_Layer(n_in, n_out, name)``
 and defines ``forward(x)`` and ``loss(x, y)``; the optimizers only use ``get_param``,
@@ -32,7 +32,7 @@ from .node import Node
 DEFAULT_SEED = 0
 
 
-def make_rng(seed) -> np.random.Generator:
+def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A Generator from ``None`` (fixed ``DEFAULT_SEED``), an int, or a Generator (used as is)."""
     if seed is None:
         return np.random.default_rng(DEFAULT_SEED)
@@ -54,7 +54,7 @@ class Linear:
         self.name, self.W, self.b = name, W, b
         self._op = f"linear {name}"  # the graph Node's label
 
-    def __call__(self, x) -> Node:
+    def __call__(self, x: Node | np.ndarray) -> Node:
         """``x @ W + b`` as one graph Node (same result and gradients as the three-op version)."""
         if not isinstance(x, Node):
             x = Node(x, requires_grad=False)
@@ -62,8 +62,8 @@ class Linear:
         x_value, W_value = x.value, W.value
         if x_value.shape[1] != W_value.shape[0]:
             raise ValueError(
-                f"layer '{self.name}' expects inputs with {W_value.shape[0]} features (W is {W_value.shape}), "
-                f"got an input of shape {x_value.shape}"
+                f"layer '{self.name}' expects inputs with {W_value.shape[0]} features "
+                f"(W is {W_value.shape}), got an input of shape {x_value.shape}"
             )
         z = x_value @ W_value
         z += b.value
@@ -93,7 +93,7 @@ class Model:
     a = sqrt(6 / (n_in + n_out)), which suits sigmoid and tanh networks; biases start at 0.
     """
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | np.random.Generator | None = None):
         self.rng = make_rng(seed)
         self._params: dict[str, Node] = {}  # creation order: h0_W, h0_b, h1_W, ...
 
@@ -106,7 +106,8 @@ class Model:
         if not isinstance(name, str) or not name:
             raise ValueError(f"Linear_Layer name must be a non-empty string, got {name!r}")
         if f"{name}_W" in self._params:
-            raise ValueError(f"a layer named '{name}' already exists in this model; layer names must be unique")
+            raise ValueError(f"a layer named '{name}' already exists in this model; "
+                             "layer names must be unique")
         limit = np.sqrt(6.0 / (n_in + n_out))
         W = Node(self.rng.uniform(-limit, limit, size=(n_in, n_out)))
         b = Node(np.zeros((1, n_out)))
@@ -115,32 +116,28 @@ class Model:
         return Linear(name, W, b)
 
     # ---------------------------------------------------------------- to be defined by subclasses
-    def forward(self, x) -> Node:
+    def forward(self, x: Node | np.ndarray) -> Node:
         """The network's output for inputs ``x`` (batch, n_features). Define it in your subclass."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, x)")
 
-    def loss(self, x, y) -> Node:
+    def loss(self, x: Node | np.ndarray, y: Node | np.ndarray) -> Node:
         """A (1, 1) Node: the loss on inputs ``x`` and labels ``y``. Define it in your subclass."""
         raise NotImplementedError(f"{type(self).__name__} must define loss(self, x, y)")
 
     # ---------------------------------------------------------------- parameters and gradients
-    def parameters(self) -> dict:
-        """The live parameter Nodes by name, in creation order (changing them changes the model)."""
-        return dict(self._params)
-
-    def get_param(self) -> dict:
+    def get_param(self) -> dict[str, np.ndarray]:
         """A *copy* of the parameters: name -> numpy array, in creation order.
 
         Changing the returned arrays does not change the model until you pass the dict to
-        ``set_param`` (the seed's optimizer does exactly that after each update).
+        ``set_param`` (the deep.TEACHING optimizer does exactly that after each update).
         """
         return {name: node.value.copy() for name, node in self._params.items()}
 
-    def set_param(self, param: dict) -> None:
+    def set_param(self, param: dict[str, np.ndarray]) -> None:
         """Copy the arrays in ``param`` (name -> array, same names and shapes) into the model.
 
-        Arrays that already are the model's own (``parameters()[name].value``) are kept
-        as they are, so an optimizer updating those in place pays no copy.
+        Arrays that already are the model's own (see :func:`live_params`) are kept as
+        they are, so an optimizer updating those in place pays no copy.
         """
         if not isinstance(param, dict):
             raise TypeError(f"set_param expects a dict name -> array, got {type(param).__name__}")
@@ -165,12 +162,7 @@ class Model:
         for name, value in new_values.items():  # only change the model once all are valid
             self._params[name].value = value.copy()
 
-    def zero_grad(self) -> None:
-        """Reset the gradients of all parameters to zero."""
-        for node in self._params.values():
-            node._grad = None
-
-    def get_grad(self, x, y):
+    def get_grad(self, x: Node | np.ndarray, y: Node | np.ndarray) -> tuple[dict[str, np.ndarray], Node]:
         """Gradients of ``loss(x, y)``: returns ``(grads, loss)``.
 
         ``grads`` maps each parameter name to dL/d param (same shape as the parameter,
@@ -178,9 +170,24 @@ class Model:
         """
         if not self._params:
             raise ValueError("this model has no parameters; create layers with self.Linear_Layer(...)")
-        self.zero_grad()
+        for node in self._params.values():  # gradients of this call only
+            node.grad = None
         loss = self.loss(x, y)
         if not isinstance(loss, Node):
             raise TypeError(f"loss(x, y) must return a Node, got {type(loss).__name__}")
         loss.backward()
         return {name: node.grad for name, node in self._params.items()}, loss
+
+
+def live_params(model) -> dict[str, np.ndarray]:
+    """The parameter arrays an optimizer may update in place, by name (creation order).
+
+    For a :class:`Model` these are the model's own arrays, not ``get_param()``'s copies:
+    changing them changes the model at once, and ``set_param`` skips them (no copy per
+    step). Any other object with the deep.TEACHING interface (``get_param``,
+    ``set_param``, ``get_grad``) gets ``get_param()``'s copies.
+    """
+    params = getattr(model, "_params", None) if isinstance(model, Model) else None
+    if params is None:
+        return model.get_param()
+    return {name: node.value for name, node in params.items()}

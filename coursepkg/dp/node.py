@@ -11,7 +11,9 @@ Every operation on Nodes returns a new Node holding
 thousands of Nodes deep are fine) and runs the backward rules from the loss back to the
 inputs: the chain rule, one operation at a time. Each operation below is its forward
 computation followed directly by its backward rule, in the spirit of Karpathy's
-micrograd, but on numpy arrays.
+micrograd, but on numpy arrays. The elementwise and activation functions (``exp``,
+``log``, ``sigmoid``, ``tanh``, ``relu``, ...) are written the same way in
+``functions.py``; ``Node`` inherits them.
 
 Shapes: every value is 2-D. ``Node(3.0)`` is ``(1, 1)``, ``Node(np.arange(4))`` is the
 column ``(4, 1)``. Binary operations broadcast like numpy, and gradients are summed back
@@ -26,29 +28,13 @@ from operator import attrgetter
 
 import numpy as np
 
-#: ``log`` clips its input to at least ``LOG_EPS`` so that ``log(0)`` (e.g. ``log(1 - out)``
-#: of a saturated sigmoid, where ``out`` rounds to exactly 1.0) is ``log(1e-12) = -27.6``
-#: instead of ``-inf``. Below the clip the gradient is 0, as for any clipped value.
-LOG_EPS = 1e-12
+from .functions import LOG_EPS, SIGMOID_FLOOR, ElementwiseFunctions
 
-#: ``sigmoid`` computes 1 / (1 + exp(-max(x, SIGMOID_FLOOR))): exp never overflows, and
-#: sigmoid(x) for x < -700 is ~1e-304 instead of something even closer to 0.
-SIGMOID_FLOOR = -700.0
+__all__ = ["Node", "LOG_EPS", "SIGMOID_FLOOR"]
 
 _FLOAT64 = np.dtype(np.float64)
-_SQRT_2 = np.sqrt(2.0)
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
 _creation_counter = itertools.count()  # creation order is a topological order of any graph
 _creation_index = attrgetter("_index")
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow warnings (see SIGMOID_FLOOR)."""
-    e = np.negative(x)
-    np.minimum(e, -SIGMOID_FLOOR, out=e)  # in place: this is a hot spot of every sigmoid net
-    np.exp(e, out=e)
-    e += 1.0
-    return np.reciprocal(e, out=e)
 
 
 def _as_2d(value) -> np.ndarray:
@@ -75,7 +61,7 @@ def _as_2d(value) -> np.ndarray:
     raise ValueError(f"Node values are 2-D; got an array of shape {array.shape} (ndim {array.ndim})")
 
 
-def _as_node(other) -> "Node":
+def _as_node(other) -> Node:
     """Wrap a number or array operand as a constant Node (Nodes pass through)."""
     return other if isinstance(other, Node) else Node(other, requires_grad=False)
 
@@ -95,7 +81,7 @@ def _no_backward(grad):
     """Backward rule of a leaf: nothing to propagate."""
 
 
-class Node:
+class Node(ElementwiseFunctions):
     """A 2-D float64 array ``value`` plus the gradient ``grad`` of a scalar loss w.r.t. it.
 
     Create leaves with ``Node(array_or_number)``; everything else comes from operations.
@@ -106,9 +92,9 @@ class Node:
     arrays used in operations (``1 - y``, ``x * 2``) become such constants.
 
     ``grad`` has the shape of ``value``. It is filled by ``loss.backward()``: leaves (the
-    Nodes you created) *accumulate* gradients over several backward calls, like PyTorch
-    and micrograd, so call ``zero_grad()`` between steps (``Model.get_grad`` does it for
-    its parameters). A Node used twice in a graph receives the sum of both gradients.
+    Nodes you created) *accumulate* gradients over several backward calls, as in
+    micrograd; reset one with ``node.grad = None`` (``Model.get_grad`` resets its
+    parameters before each backward pass). A Node used twice in a graph receives the sum of both gradients.
     Treat ``grad`` as read-only (copy it before changing it in place).
     """
 
@@ -141,10 +127,6 @@ class Node:
         if new_grad is not None and new_grad.shape != self.value.shape:
             raise ValueError(f"grad must have the value's shape {self.value.shape}, got {new_grad.shape}")
         self._grad = new_grad
-
-    def zero_grad(self) -> None:
-        """Reset this Node's gradient to zero."""
-        self._grad = None
 
     def _add_grad(self, grad: np.ndarray) -> None:
         """Accumulate ``grad`` into this Node's gradient (never in place: arrays may be shared)."""
@@ -204,7 +186,7 @@ class Node:
                 node._backward(node._grad)
 
     # ---------------------------------------------------------------- arithmetic
-    def __add__(self, other) -> "Node":
+    def __add__(self, other) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -213,12 +195,13 @@ class Node:
             if other.requires_grad:
                 other._add_grad(_unbroadcast(grad, other.value.shape))
 
-        return Node(self.value + other.value, self.requires_grad or other.requires_grad, (self, other), "+", backward)
+        requires_grad = self.requires_grad or other.requires_grad
+        return Node(self.value + other.value, requires_grad, (self, other), "+", backward)
 
-    def __radd__(self, other) -> "Node":
+    def __radd__(self, other) -> Node:
         return _as_node(other) + self
 
-    def __sub__(self, other) -> "Node":
+    def __sub__(self, other) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -227,18 +210,19 @@ class Node:
             if other.requires_grad:
                 other._add_grad(_unbroadcast(-grad, other.value.shape))
 
-        return Node(self.value - other.value, self.requires_grad or other.requires_grad, (self, other), "-", backward)
+        requires_grad = self.requires_grad or other.requires_grad
+        return Node(self.value - other.value, requires_grad, (self, other), "-", backward)
 
-    def __rsub__(self, other) -> "Node":
+    def __rsub__(self, other) -> Node:
         return _as_node(other) - self
 
-    def __neg__(self) -> "Node":
+    def __neg__(self) -> Node:
         def backward(grad):
             self._add_grad(-grad)
 
         return Node(-self.value, self.requires_grad, (self,), "neg", backward)
 
-    def __mul__(self, other) -> "Node":
+    def __mul__(self, other) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -247,12 +231,13 @@ class Node:
             if other.requires_grad:
                 other._add_grad(_unbroadcast(grad * self.value, other.value.shape))
 
-        return Node(self.value * other.value, self.requires_grad or other.requires_grad, (self, other), "*", backward)
+        requires_grad = self.requires_grad or other.requires_grad
+        return Node(self.value * other.value, requires_grad, (self, other), "*", backward)
 
-    def __rmul__(self, other) -> "Node":
+    def __rmul__(self, other) -> Node:
         return _as_node(other) * self
 
-    def __truediv__(self, other) -> "Node":
+    def __truediv__(self, other) -> Node:
         other = _as_node(other)
         quotient = self.value / other.value
 
@@ -264,10 +249,10 @@ class Node:
 
         return Node(quotient, self.requires_grad or other.requires_grad, (self, other), "/", backward)
 
-    def __rtruediv__(self, other) -> "Node":
+    def __rtruediv__(self, other) -> Node:
         return _as_node(other) / self
 
-    def __matmul__(self, other) -> "Node":
+    def __matmul__(self, other) -> Node:
         other = _as_node(other)
         if self.value.shape[1] != other.value.shape[0]:
             raise ValueError(
@@ -281,12 +266,13 @@ class Node:
             if other.requires_grad:
                 other._add_grad(self.value.T @ grad)
 
-        return Node(self.value @ other.value, self.requires_grad or other.requires_grad, (self, other), "@", backward)
+        requires_grad = self.requires_grad or other.requires_grad
+        return Node(self.value @ other.value, requires_grad, (self, other), "@", backward)
 
-    def __rmatmul__(self, other) -> "Node":
+    def __rmatmul__(self, other) -> Node:
         return _as_node(other) @ self
 
-    def __pow__(self, exponent) -> "Node":
+    def __pow__(self, exponent) -> Node:
         if isinstance(exponent, Node) or np.ndim(exponent) != 0:
             raise TypeError(f"Node ** exponent needs a number as exponent, got {type(exponent).__name__}")
         exponent = float(exponent)
@@ -297,7 +283,7 @@ class Node:
         return Node(self.value**exponent, self.requires_grad, (self,), f"**{exponent:g}", backward)
 
     # ---------------------------------------------------------------- reductions and shapes
-    def sum(self, axis=None) -> "Node":
+    def sum(self, axis=None) -> Node:
         """Sum of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
         if axis not in (None, 0, 1, -1, -2):
             raise ValueError(f"sum(axis=...) accepts None, 0 or 1, got {axis!r}")
@@ -309,22 +295,22 @@ class Node:
 
         return Node(self.value.sum(axis=axis, keepdims=True), self.requires_grad, (self,), "sum", backward)
 
-    def mean(self, axis=None) -> "Node":
+    def mean(self, axis=None) -> Node:
         """Mean of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
         count = self.value.size if axis is None else self.value.shape[axis]
         return self.sum(axis) * (1.0 / count)
 
-    def transpose(self) -> "Node":
+    def transpose(self) -> Node:
         def backward(grad):
             self._add_grad(grad.T)
 
         return Node(self.value.T, self.requires_grad, (self,), "T", backward)
 
     @property
-    def T(self) -> "Node":
+    def T(self) -> Node:
         return self.transpose()
 
-    def reshape(self, *shape) -> "Node":
+    def reshape(self, *shape) -> Node:
         """Reshape to another 2-D shape (``-1`` allowed once), e.g. ``x.reshape(1, -1)``."""
         if len(shape) == 1 and isinstance(shape[0], tuple):
             shape = shape[0]
@@ -336,7 +322,7 @@ class Node:
 
         return Node(self.value.reshape(shape), self.requires_grad, (self,), "reshape", backward)
 
-    def clip(self, low=None, high=None) -> "Node":
+    def clip(self, low=None, high=None) -> Node:
         """Limit values to [low, high]; the gradient is 0 where a value was clipped."""
         inside = np.ones(self.value.shape, dtype=bool)
         if low is not None:
@@ -348,131 +334,3 @@ class Node:
             self._add_grad(grad * inside)
 
         return Node(np.clip(self.value, low, high), self.requires_grad, (self,), "clip", backward)
-
-    # ---------------------------------------------------------------- elementwise functions
-    def exp(self) -> "Node":
-        e = np.exp(self.value)
-
-        def backward(grad):
-            self._add_grad(grad * e)
-
-        return Node(e, self.requires_grad, (self,), "exp", backward)
-
-    def log(self) -> "Node":
-        """Natural log of max(value, LOG_EPS); see ``LOG_EPS`` for why it clips."""
-        clipped = np.maximum(self.value, LOG_EPS)
-
-        def backward(grad):
-            self._add_grad(grad * (self.value >= LOG_EPS) / clipped)
-
-        return Node(np.log(clipped), self.requires_grad, (self,), "log", backward)
-
-    def square(self) -> "Node":
-        def backward(grad):
-            self._add_grad(grad * 2.0 * self.value)
-
-        return Node(self.value * self.value, self.requires_grad, (self,), "square", backward)
-
-    def sqrt(self) -> "Node":
-        root = np.sqrt(self.value)
-
-        def backward(grad):
-            self._add_grad(grad * 0.5 / root)
-
-        return Node(root, self.requires_grad, (self,), "sqrt", backward)
-
-    def abs(self) -> "Node":
-        """|x|; the gradient at exactly 0 is taken as 0."""
-
-        def backward(grad):
-            self._add_grad(grad * np.sign(self.value))
-
-        return Node(np.abs(self.value), self.requires_grad, (self,), "abs", backward)
-
-    # ---------------------------------------------------------------- activation functions
-    def sigmoid(self) -> "Node":
-        """1 / (1 + exp(-x)), computed without overflow; derivative s * (1 - s)."""
-        s = _sigmoid(self.value)
-
-        def backward(grad):
-            local = 1.0 - s  # grad * s * (1 - s), in place: sigmoid nets spend their time here
-            local *= s
-            local *= grad
-            self._add_grad(local)
-
-        return Node(s, self.requires_grad, (self,), "sigmoid", backward)
-
-    def tanh(self) -> "Node":
-        """tanh(x); derivative 1 - tanh(x)**2."""
-        t = np.tanh(self.value)
-
-        def backward(grad):
-            local = t * t  # grad * (1 - t**2), in place
-            np.subtract(1.0, local, out=local)
-            local *= grad
-            self._add_grad(local)
-
-        return Node(t, self.requires_grad, (self,), "tanh", backward)
-
-    def relu(self) -> "Node":
-        """max(0, x); derivative 1 for x > 0, else 0."""
-
-        def backward(grad):
-            self._add_grad(grad * (self.value > 0))
-
-        return Node(np.maximum(self.value, 0.0), self.requires_grad, (self,), "relu", backward)
-
-    def leaky_relu(self, alpha: float = 0.01) -> "Node":
-        """x for x > 0, else alpha * x."""
-        slope = np.where(self.value > 0, 1.0, alpha)
-
-        def backward(grad):
-            self._add_grad(grad * slope)
-
-        return Node(self.value * slope, self.requires_grad, (self,), "leaky_relu", backward)
-
-    def elu(self, alpha: float = 1.0) -> "Node":
-        """x for x > 0, else alpha * (exp(x) - 1); derivative 1, else elu(x) + alpha."""
-        positive = self.value > 0
-        value = np.where(positive, self.value, alpha * np.expm1(np.minimum(self.value, 0.0)))
-
-        def backward(grad):
-            self._add_grad(grad * np.where(positive, 1.0, value + alpha))
-
-        return Node(value, self.requires_grad, (self,), "elu", backward)
-
-    def swish(self, beta: float = 1.0) -> "Node":
-        """x * sigmoid(beta * x) (SiLU for beta = 1); derivative s + beta * x * s * (1 - s)."""
-        s = _sigmoid(beta * self.value)
-
-        def backward(grad):
-            self._add_grad(grad * (s + beta * self.value * s * (1.0 - s)))
-
-        return Node(self.value * s, self.requires_grad, (self,), "swish", backward)
-
-    def gelu(self, approximate: bool = False) -> "Node":
-        """x * Phi(x), Phi the standard normal CDF (``approximate=True``: the tanh formula)."""
-        x = self.value
-        if approximate:
-            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
-            value = 0.5 * x * (1.0 + t)
-            local = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
-        else:
-            from scipy.special import erf  # imported here: scipy.special takes 0.25 s to import
-
-            cdf = 0.5 * (1.0 + erf(x / _SQRT_2))
-            value = x * cdf
-            local = cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)  # Phi(x) + x * phi(x)
-
-        def backward(grad):
-            self._add_grad(grad * local)
-
-        return Node(value, self.requires_grad, (self,), "gelu", backward)
-
-    def softplus(self) -> "Node":
-        """log(1 + exp(x)), computed without overflow; derivative sigmoid(x)."""
-
-        def backward(grad):
-            self._add_grad(grad * _sigmoid(self.value))
-
-        return Node(np.logaddexp(0.0, self.value), self.requires_grad, (self,), "softplus", backward)

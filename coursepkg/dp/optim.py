@@ -1,10 +1,13 @@
-"""Optimizers with seed 000's interface: ``SGD``, ``Momentum`` and ``Adam``.
+"""Optimizers with the deep.TEACHING notebook's interface: ``SGD``, ``Momentum``, ``Adam``.
 
-``Optimizer._train`` is the training loop: draw a random batch, ``model.get_grad``,
-call ``_update(param, grad, g, i)`` for every parameter name ``g``, ``model.set_param``.
-A subclass only defines ``_set_param`` (read ``hyperparam``), ``_update`` and ``train``.
-``grad_stores`` is a list of dicts (name -> array) that ``_update`` may use as memory:
-one for momentum's velocity, two for Adam's moment estimates.
+``Optimizer._train`` is the training loop: draw a random batch, ``model.get_grad``, call
+``_update(param, grad, g, i)`` for every parameter name ``g``, ``model.set_param``. A
+subclass defines ``_set_param`` (read ``hyperparam``), ``_update`` and the class attribute
+``n_grad_stores``: how many dicts (name -> array) ``grad_stores`` holds as ``_update``'s
+memory (0 for SGD, 1 for momentum's velocity, 2 for Adam's moment estimates).
+
+The learning rate is ``hyperparam={"alpha": ...}``, as in deep.TEACHING (everywhere
+else the course calls it ``lr``; ``alpha`` is the LeakyReLU/ELU slope).
 
 To record something at every step (e.g. the mean |dW| of each layer for a ``grad_w``
 plot) override ``on_step``, which ``_train`` calls after each update::
@@ -19,36 +22,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import make_rng
+from .model import live_params, make_rng
 from .node import Node
 
 
 class Optimizer:
     """Trains ``model`` on (``x_train``, ``y_train``) with random mini-batches.
 
+    model: a :class:`~coursepkg.dp.Model` (or any object with ``get_param``,
+    ``set_param`` and ``get_grad``).
     x_train: (n, n_features) array; y_train: (n,) or (n, 1) labels.
     hyperparam: dict of hyper-parameters, e.g. ``{"alpha": 0.01}`` (the learning rate).
-    batch_size: rows per batch, drawn with replacement (as in seed 000).
+    batch_size: rows per batch, drawn with replacement (as in deep.TEACHING).
     seed: None (fixed default, reproducible), an int or a numpy Generator for the batches.
     After training, ``history`` holds the loss of every step.
     """
 
-    def __init__(self, model, x_train=None, y_train=None, hyperparam=None, batch_size=128, *, seed=None):
+    #: How many gradient stores (dicts name -> array, zeros at the start) ``_train`` gives
+    #: ``_update`` in ``self.grad_stores``. Subclasses set it.
+    n_grad_stores: int = 0
+
+    def __init__(self, model, x_train: np.ndarray | None = None, y_train: np.ndarray | None = None,
+                 hyperparam: dict | None = None, batch_size: int = 128, *,
+                 seed: int | np.random.Generator | None = None):
         self.model = model
         self.x_train = None if x_train is None else np.asarray(x_train, dtype=np.float64)
         self.y_train = None if y_train is None else np.asarray(y_train, dtype=np.float64)
         if self.x_train is not None and self.y_train is not None and len(self.x_train) != len(self.y_train):
-            raise ValueError(
-                f"x_train and y_train need the same number of rows, got {self.x_train.shape} and {self.y_train.shape}"
-            )
-        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"x_train and y_train need the same number of rows, "
+                             f"got {self.x_train.shape} and {self.y_train.shape}")
+        if not isinstance(batch_size, int | np.integer) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         self.batch_size = int(batch_size)
         self.hyperparam = dict(hyperparam or {})
         self.rng = make_rng(seed)
         self._set_param()
-        self.grad_stores = []  # list of dicts for momentum, Adam, ...
-        self.history = []  # loss after each step
+        self.grad_stores: list[dict[str, np.ndarray]] = []
+        self.history: list[float] = []  # loss after each step
 
     def _set_param(self) -> None:
         """Read the hyper-parameters from ``self.hyperparam`` (subclasses)."""
@@ -57,15 +67,17 @@ class Optimizer:
         """Update ``param[g]`` in place from ``grad[g]`` at step ``i`` (1, 2, ...) (subclasses)."""
         raise NotImplementedError(f"{type(self).__name__} must define _update(self, param, grad, g, i)")
 
-    def train(self, steps=1000, print_each=100):
-        raise NotImplementedError(f"{type(self).__name__} must define train(self, steps, print_each)")
+    def train(self, steps: int = 1000, print_each: int | None = 100) -> np.ndarray:
+        """``steps`` SGD steps (one mini-batch each); see ``_train``."""
+        return self._train(steps, print_each=print_each)
 
-    def random_batch(self):
+    def random_batch(self) -> tuple[Node, Node]:
         """``batch_size`` random rows (with replacement) as constant Nodes ``(x, y)``."""
         if self.x_train is None or self.y_train is None:
             raise ValueError("this optimizer has no data: pass x_train=... and y_train=... when creating it")
         indices = self.rng.integers(0, self.x_train.shape[0], size=self.batch_size)
-        return Node(self.x_train[indices], requires_grad=False), Node(self.y_train[indices], requires_grad=False)
+        x, y = self.x_train[indices], self.y_train[indices]
+        return Node(x, requires_grad=False), Node(y, requires_grad=False)
 
     def on_step(self, i: int, grad: dict, loss: Node) -> None:
         """Called after the update of step ``i`` (1-based) with that step's gradients and loss.
@@ -73,21 +85,24 @@ class Optimizer:
         Does nothing; override it to record gradients, losses, parameters, ...
         """
 
-    def _train(self, steps=1000, num_grad_stores=0, print_each=100):
+    def _train(self, steps: int = 1000, num_grad_stores: int | None = None,
+               print_each: int | None = 100) -> np.ndarray:
         """Run ``steps`` updates; print the loss at step 1 and every ``print_each`` steps.
 
-        ``print_each=0`` or ``None`` prints nothing. Returns the last loss value (1, 1).
+        ``num_grad_stores``: None takes the class's ``n_grad_stores`` (a deep.TEACHING-style
+        subclass may pass its number here instead). ``print_each=0`` or ``None`` prints
+        nothing. Returns the last loss value (1, 1).
         """
-        if num_grad_stores not in (0, 1, 2):
-            raise ValueError(f"num_grad_stores must be 0, 1 or 2, got {num_grad_stores!r}")
-        if not isinstance(steps, (int, np.integer)) or steps < 1:
+        n_stores = self.n_grad_stores if num_grad_stores is None else num_grad_stores
+        if isinstance(n_stores, bool) or not isinstance(n_stores, int | np.integer) or n_stores < 0:
+            raise ValueError(f"the number of gradient stores must be a non-negative int, got {n_stores!r}")
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
             raise ValueError(f"steps must be a positive int, got {steps!r}")
         model = self.model
-        # The model's own arrays (not get_param()'s copies): _update changes them in place
-        # and set_param skips arrays that are already the model's, so no copying per step.
-        # An _update that assigns new arrays (param[g] = ...) works too: set_param copies those.
-        param = {name: node.value for name, node in model.parameters().items()}
-        self.grad_stores = [{g: np.zeros_like(p) for g, p in param.items()} for _ in range(num_grad_stores)]
+        # _update changes these arrays in place and set_param skips the model's own, so no
+        # copying per step; an _update that assigns new arrays (param[g] = ...) works too.
+        param = live_params(model)
+        self.grad_stores = [{g: np.zeros_like(p) for g, p in param.items()} for _ in range(n_stores)]
         if print_each:
             print("iteration\tloss")
         for i in range(1, steps + 1):
@@ -109,14 +124,11 @@ class SGD(Optimizer):
     hyperparam: ``alpha`` (learning rate, default 0.001).
     """
 
-    def _set_param(self):
+    def _set_param(self) -> None:
         self.alpha = self.hyperparam.get("alpha", 0.001)
 
-    def _update(self, param, grad, g, i):
+    def _update(self, param: dict, grad: dict, g: str, i: int) -> None:
         param[g] -= self.alpha * grad[g]
-
-    def train(self, steps=1000, print_each=100):
-        return self._train(steps, num_grad_stores=0, print_each=print_each)
 
 
 class Momentum(Optimizer):
@@ -126,20 +138,16 @@ class Momentum(Optimizer):
     ``grad_stores[0]`` holds the velocity ``v`` of each parameter.
     """
 
-    def _set_param(self):
+    n_grad_stores = 1
+
+    def _set_param(self) -> None:
         self.alpha = self.hyperparam.get("alpha", 0.001)
         self.beta = self.hyperparam.get("beta", 0.9)
 
-    def _update(self, param, grad, g, i):
+    def _update(self, param: dict, grad: dict, g: str, i: int) -> None:
         velocity = self.grad_stores[0]
         velocity[g] = self.beta * velocity[g] + grad[g]
         param[g] -= self.alpha * velocity[g]
-
-    def train(self, steps=1000, print_each=100):
-        return self._train(steps, num_grad_stores=1, print_each=print_each)
-
-
-SGDMomentum = Momentum
 
 
 class Adam(Optimizer):
@@ -149,19 +157,18 @@ class Adam(Optimizer):
     ``grad_stores[0]`` holds the first moments m, ``grad_stores[1]`` the second moments v.
     """
 
-    def _set_param(self):
+    n_grad_stores = 2
+
+    def _set_param(self) -> None:
         self.alpha = self.hyperparam.get("alpha", 0.001)
         self.beta1 = self.hyperparam.get("beta1", 0.9)
         self.beta2 = self.hyperparam.get("beta2", 0.999)
         self.eps = self.hyperparam.get("eps", 1e-8)
 
-    def _update(self, param, grad, g, i):
+    def _update(self, param: dict, grad: dict, g: str, i: int) -> None:
         m, v = self.grad_stores
         m[g] = self.beta1 * m[g] + (1 - self.beta1) * grad[g]
         v[g] = self.beta2 * v[g] + (1 - self.beta2) * grad[g] ** 2
         m_hat = m[g] / (1 - self.beta1**i)
         v_hat = v[g] / (1 - self.beta2**i)
         param[g] -= self.alpha * m_hat / (np.sqrt(v_hat) + self.eps)
-
-    def train(self, steps=1000, print_each=100):
-        return self._train(steps, num_grad_stores=2, print_each=print_each)

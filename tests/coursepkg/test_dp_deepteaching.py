@@ -1,19 +1,20 @@
-"""Seed 000's own code runs unchanged on coursepkg.dp and trains as the seed says.
+"""deep.TEACHING's own code runs unchanged on coursepkg.dp and trains as the notebook says.
 
-The classes below are copied verbatim from seed 000 (deep.TEACHING notebook "Activation
-Functions (Differentiable Programming)", K. Strohmenger, code under the MIT licence); only
-the import line differs (`from coursepkg.dp import Model, Node` instead of `from dp import ...`).
-They are reference code for a compatibility test, not our course code.
+The classes below are copied verbatim from the deep.TEACHING notebook "Activation
+Functions (Differentiable Programming)" (K. Strohmenger, code under the MIT licence, see
+LICENSE); only the import line differs (`from coursepkg.dp import Model, Node` instead of
+`from dp import ...`). They are reference code for a compatibility test, not course code.
 """
 
 import numpy as np
 import pytest
 from sklearn import datasets
 
-from coursepkg import dp  # noqa: F401  (the seed imports the module too)
+from coursepkg import dp  # noqa: F401  (the notebook imports the module too)
 from coursepkg.dp import Model, Node
 
-# ----------------------------------------------------------------- seed 000, verbatim
+
+# ----------------------------------------------------------------- deep.TEACHING, verbatim
 class Net(Model):    
     def __init__(self, n_features, n_hidden_neurons, n_layers, act_func):
         super(Net, self).__init__()
@@ -95,11 +96,11 @@ class SGD(Optimizer):
              
     def train(self, steps=1000, print_each=100):
         return self._train(steps, num_grad_stores=1, print_each=print_each)
-# ----------------------------------------------------------------- end of seed code
+# ----------------------------------------------------------------- end of the notebook's code
 
 
-def load_seed_iris():
-    """Iris as the seed loads it: first 100 rows (classes 0 and 1), standardised features."""
+def load_notebook_iris():
+    """Iris as the notebook loads it: first 100 rows (classes 0 and 1), standardised features."""
     iris = datasets.load_iris()
     X = iris.data[:100]
     y = iris.target[:100]
@@ -107,20 +108,18 @@ def load_seed_iris():
     return X, y
 
 
-@pytest.mark.parametrize("global_seed", [0, 1, 2])
-def test_seed_training_cell_prints_loss_table_and_reaches_full_accuracy(global_seed, capsys):
-    """The seed's training cell, unchanged: loss table every 10 steps, then 100 % accuracy."""
-    np.random.seed(global_seed)  # the seed's Optimizer draws batches from numpy's global RNG
-    X, y = load_seed_iris()
+def run_training_cell(global_seed):
+    """The notebook's training cell, unchanged; returns the net and the printed lines."""
+    np.random.seed(global_seed)  # the notebook's Optimizer draws batches from numpy's global RNG
+    X, y = load_notebook_iris()
 
-    # the seed's training cell
     n_epochs = 100
     n_hidden_layers = 1 # number of hidden layers
     n_hidden_neurons = 1 # number of neurons per hidden layer
     n_features = X.shape[1]
     act_func = 'sigmoid'
 
-    grad_w = np.zeros(shape=(n_hidden_layers+1, n_epochs)) ### n_hidden_layers + 1 (for output)
+    grad_w = np.zeros(shape=(n_hidden_layers+1, n_epochs)) ### n_hidden_layers + 1 (for output)  # noqa: F841
     net = Net(n_features, n_hidden_neurons, n_hidden_layers, act_func)
 
     optimiser = SGD(
@@ -129,27 +128,45 @@ def test_seed_training_cell_prints_loss_table_and_reaches_full_accuracy(global_s
         y_train=y
     )
     optimiser.train(steps=n_epochs,print_each=n_epochs//10);
+    return net, X, y
 
-    y_pred = net.forward(X).value
 
-    acc = (len(y) - np.sum(np.abs(y - y_pred.round().flatten()))) / len(y)
-    print('accuracy on the training data after training: ', acc)
-
+@pytest.mark.parametrize("global_seed", [0, 1, 2])
+def test_notebook_training_cell_prints_loss_table_and_reaches_full_accuracy(global_seed, capsys):
+    """The loss table every 10 steps, falling losses, then 100 % training accuracy."""
+    X, y = load_notebook_iris()
+    untrained_loss = Net(4, 1, 1, "sigmoid").loss(X, y).value[0, 0]
+    net, X, y = run_training_cell(global_seed)
     lines = capsys.readouterr().out.splitlines()
+
     assert lines[0] == "iteration\tloss"
-    table = [line.split() for line in lines[1:-1]]
+    table = [line.split() for line in lines[1:]]
     assert [int(row[0]) for row in table] == [1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
     losses = [float(row[1]) for row in table]
     assert all(np.isfinite(losses))
     assert losses[-1] < losses[0] / 5, f"summed BCE should fall a lot in 100 steps: {losses}"
-    assert acc == 1.0
-    assert lines[-1].startswith("accuracy on the training data after training:")
+    # the notebook's accuracy formula, on what the trained model now predicts
+    y_pred = net.forward(X).value
     assert y_pred.shape == (100, 1)
-    assert grad_w.shape == (2, 100)
+    acc = (len(y) - np.sum(np.abs(y - y_pred.round().flatten()))) / len(y)
+    assert acc == 1.0
+    # set_param reached the model: its loss on all 100 flowers fell from the untrained one
+    assert net.loss(X, y).value[0, 0] < untrained_loss / 5
 
 
-def test_seed_get_param_set_param_roundtrip_updates_model():
-    """The seed mutates get_param()'s arrays in place and hands them back with set_param."""
+def test_notebook_training_is_reproducible_under_numpy_global_seed(capsys):
+    """Same np.random.seed, same printed table and weights; another seed, other batches."""
+    runs = []
+    for global_seed in (5, 5, 6):
+        net, _, _ = run_training_cell(global_seed)
+        runs.append((capsys.readouterr().out, net.get_param()))
+    assert runs[0][0] == runs[1][0] and runs[0][0] != runs[2][0]
+    assert all(np.array_equal(runs[0][1][k], runs[1][1][k]) for k in runs[0][1])
+    assert not np.array_equal(runs[0][1]["h0_W"], runs[2][1]["h0_W"])
+
+
+def test_notebook_get_param_set_param_roundtrip_updates_model():
+    """The notebook mutates get_param()'s arrays in place and hands them back with set_param."""
     net = Net(4, 1, 1, "sigmoid")
     param = net.get_param()
     assert list(param) == ["h0_W", "h0_b", "h1_W", "h1_b"]

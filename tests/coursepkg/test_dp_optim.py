@@ -1,4 +1,4 @@
-"""coursepkg.dp optimizers: the seed's interface, reproducibility, hooks, momentum and Adam."""
+"""coursepkg.dp optimizers: deep.TEACHING's interface, reproducibility, hooks, momentum and Adam."""
 
 import numpy as np
 import pytest
@@ -14,7 +14,8 @@ class MLP(dp.Model):
     def __init__(self, n_hidden_layers=1, n_hidden_neurons=10, act_func="tanh", seed=None):
         super().__init__(seed=seed)
         sizes = [4] + [n_hidden_neurons] * n_hidden_layers + [1]
-        self.layers = [self.Linear_Layer(n_in, n_out, f"h{k}") for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
+        self.layers = [self.Linear_Layer(n_in, n_out, f"h{k}")
+                       for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
         self.act_func = act_func
 
     def forward(self, x):
@@ -33,7 +34,8 @@ def iris():
 
 
 def test_sgd_seed_signature_trains_to_full_accuracy(iris, capsys):
-    """Positional (model, x_train, y_train, hyperparam, batch_size) as in seed 000; loss table printed."""
+    """Positional (model, x_train, y_train, hyperparam, batch_size) as in deep.TEACHING;
+    loss table printed."""
     X, y = iris
     net = MLP()
     optimizer = dp.SGD(net, X, y, {"alpha": 0.001}, 128)
@@ -77,10 +79,60 @@ def test_optimizer_errors_are_clear(iris):
         dp.SGD(MLP(), X, y[:99])
     with pytest.raises(ValueError, match="batch_size"):
         dp.SGD(MLP(), X, y, batch_size=0)
-    with pytest.raises(ValueError, match="num_grad_stores"):
-        dp.SGD(MLP(), X, y)._train(5, num_grad_stores=3)
+    with pytest.raises(ValueError, match="number of gradient stores must be a non-negative int"):
+        dp.SGD(MLP(), X, y)._train(5, num_grad_stores=-1)
     with pytest.raises(NotImplementedError, match="_update"):
         dp.Optimizer(MLP(), X, y)._train(1, print_each=0)
+
+
+@pytest.mark.parametrize("optimizer_class, n_stores", [(dp.SGD, 0), (dp.Momentum, 1), (dp.Adam, 2)])
+def test_the_class_attribute_sets_the_number_of_gradient_stores(iris, optimizer_class, n_stores):
+    """One train() for all: n_grad_stores decides how many zeroed stores _update gets."""
+    X, y = iris
+    seen = []
+
+    class Spy(optimizer_class):
+        def _update(self, param, grad, g, i):
+            if i == 1 and g == "h0_W":  # before the first update every store is zero
+                seen.append([float(np.abs(store[g]).sum()) for store in self.grad_stores])
+            super()._update(param, grad, g, i)
+
+    optimizer = Spy(MLP(), X, y, {"alpha": 0.01}, seed=0)
+    optimizer.train(3, print_each=0)
+    assert optimizer_class.n_grad_stores == n_stores and seen == [[0.0] * n_stores]
+    assert all(set(store) == set(optimizer.model.get_param()) for store in optimizer.grad_stores)
+    assert optimizer.history[-1] != optimizer.history[0]
+
+    class ThreeStores(dp.SGD):
+        n_grad_stores = 3
+
+    three = ThreeStores(MLP(), X, y, seed=0)
+    three.train(1, print_each=0)
+    assert len(three.grad_stores) == 3
+
+
+def test_any_object_with_the_deep_teaching_interface_can_be_trained(iris):
+    """Not a dp.Model, only get_param/set_param/get_grad (e.g. a proxy in trusted grading)."""
+    X, y = iris
+    net = MLP(seed=0)
+
+    class Facade:
+        def get_param(self):
+            return net.get_param()
+
+        def set_param(self, param):
+            net.set_param(param)
+
+        def get_grad(self, x, y):
+            return net.get_grad(x, y)
+
+    reference = dp.SGD(MLP(seed=0), X, y, {"alpha": 0.01}, seed=1)
+    reference.train(20, print_each=0)
+    facade = dp.SGD(Facade(), X, y, {"alpha": 0.01}, seed=1)
+    facade.train(20, print_each=0)
+    np.testing.assert_allclose(facade.history, reference.history)
+    for name, value in reference.model.get_param().items():
+        np.testing.assert_allclose(net.get_param()[name], value)
 
 
 def test_on_step_hook_fills_grad_w_per_layer_and_epoch(iris):
@@ -113,16 +165,17 @@ def test_update_that_rebinds_arrays_still_updates_the_model(iris):
     in_place.train(15, print_each=0)
     rebinding.train(15, print_each=0)
     assert np.allclose(in_place.history, rebinding.history)
-    assert all(np.allclose(a, b) for a, b in zip(in_place.model.get_param().values(), rebinding.model.get_param().values()))
+    pairs = zip(in_place.model.get_param().values(), rebinding.model.get_param().values())
+    assert all(np.allclose(a, b) for a, b in pairs)
 
 
-def test_subclassing_optimizer_like_the_seed_works(iris):
-    """A student's SGD written like seed 000's, on top of dp.Optimizer."""
+def test_subclassing_optimizer_like_deep_teaching_works(iris):
+    """A student's SGD written like deep.TEACHING's, on top of dp.Optimizer."""
     X, y = iris
 
     class SGD(dp.Optimizer):
-        def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
-            super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)
+        def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):  # noqa: B006
+            super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)  # noqa: UP008
 
         def _set_param(self):
             self.alpha = self.hyperparam.get("alpha", 0.001)
@@ -135,14 +188,16 @@ def test_subclassing_optimizer_like_the_seed_works(iris):
 
     optimizer = SGD(MLP(), x_train=X, y_train=y)
     optimizer.train(steps=50, print_each=0)
-    assert len(optimizer.grad_stores) == 1 and set(optimizer.grad_stores[0]) == set(optimizer.model.get_param())
+    assert len(optimizer.grad_stores) == 1
+    assert set(optimizer.grad_stores[0]) == set(optimizer.model.get_param())
     assert optimizer.history[-1] < optimizer.history[0]
 
 
 def final_loss(optimizer_class, hyperparam, seed, steps=100):
     """Mean loss of the last 10 steps of a 3-hidden-layer sigmoid net on iris."""
     X, y = load_iris_binary()
-    optimizer = optimizer_class(MLP(n_hidden_layers=3, act_func="sigmoid", seed=seed), X, y, hyperparam, seed=seed)
+    net = MLP(n_hidden_layers=3, act_func="sigmoid", seed=seed)
+    optimizer = optimizer_class(net, X, y, hyperparam, seed=seed)
     optimizer.train(steps, print_each=0)
     return np.mean(optimizer.history[-10:])
 

@@ -125,7 +125,8 @@ def test_binary_op_matches_tensorflow_with_broadcasting(name):
     rng = np.random.default_rng(sum(map(ord, name)) + 100)
     for _ in range(3):
         m, n = rng.integers(2, 7, size=2)
-        for shape_a, shape_b in [((m, n), (m, n)), ((m, n), (1, n)), ((m, n), (m, 1)), ((m, n), (1, 1)), ((1, n), (m, 1))]:
+        pairs = [((m, n), (m, n)), ((m, n), (1, n)), ((m, n), (m, 1)), ((m, n), (1, 1)), ((1, n), (m, 1))]
+        for shape_a, shape_b in pairs:
             a, b = draw(rng, shape_a, "positive"), draw(rng, shape_b, "positive")
             assert_same_as_tf(f, f, [a, b], rng)
             assert_same_as_tf(lambda x, y: f(y, x), lambda x, y: f(y, x), [a, b], rng)
@@ -146,12 +147,13 @@ def test_matmul_and_dense_layer_match_tensorflow():
         batch, n_in, n_out = rng.integers(1, 8, size=3)
         x, W, b = rng.normal(size=(batch, n_in)), rng.normal(size=(n_in, n_out)), rng.normal(size=(1, n_out))
         assert_same_as_tf(lambda x, W: x @ W, lambda x, W: x @ W, [x, W], rng)
-        assert_same_as_tf(lambda x, W, b: (x @ W + b).tanh(), lambda x, W, b: tf.tanh(x @ W + b), [x, W, b], rng)
+        assert_same_as_tf(lambda x, W, b: (x @ W + b).tanh(), lambda x, W, b: tf.tanh(x @ W + b),
+                          [x, W, b], rng)
 
     # the Model's fused Linear layer gives TensorFlow's gradients for x, W and b
     model = dp.Model(seed=0)
     layer = model.Linear_Layer(3, 2, "h0")
-    params = model.parameters()
+    params = model._params  # the live parameter Nodes, whose .grad backward fills
     x = rng.normal(size=(5, 3))
     x_node = Node(x)
     projection = rng.normal(size=(5, 2))
@@ -182,10 +184,11 @@ def test_reused_nodes_match_tensorflow():
 
 
 def test_binary_cross_entropy_network_matches_tensorflow():
-    """The seed's loss on a 2-layer net: summed BCE of a sigmoid output, labels as a 1-D vector."""
+    """deep.TEACHING's loss on a 2-layer net: summed BCE of a sigmoid output, labels as a 1-D vector."""
     rng = np.random.default_rng(6)
     x, y = rng.normal(size=(16, 4)), (rng.random(16) > 0.5).astype(float)
-    W1, b1, W2, b2 = rng.normal(size=(4, 5)), rng.normal(size=(1, 5)), rng.normal(size=(5, 1)), rng.normal(size=(1, 1))
+    W1, b1 = rng.normal(size=(4, 5)), rng.normal(size=(1, 5))
+    W2, b2 = rng.normal(size=(5, 1)), rng.normal(size=(1, 1))
 
     def dp_f(W1, b1, W2, b2):
         out = ((Node(x) @ W1 + b1).tanh() @ W2 + b2).sigmoid()
@@ -195,6 +198,7 @@ def test_binary_cross_entropy_network_matches_tensorflow():
     def tf_f(W1, b1, W2, b2):
         out = tf.sigmoid(tf.tanh(x @ W1 + b1) @ W2 + b2)
         target = y.reshape(-1, 1)
-        return tf.reduce_sum(-(target * tf.math.log(out) + (1 - target) * tf.math.log(1 - out)), keepdims=True)
+        bce = -(target * tf.math.log(out) + (1 - target) * tf.math.log(1 - out))
+        return tf.reduce_sum(bce, keepdims=True)
 
     assert_same_as_tf(dp_f, tf_f, [W1, b1, W2, b2], rng)
