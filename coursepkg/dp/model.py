@@ -170,8 +170,8 @@ class Model:
         """
         if not self._params:
             raise ValueError("this model has no parameters; create layers with self.Linear_Layer(...)")
-        for node in self._params.values():  # gradients of this call only
-            node.grad = None
+        for node in self._params.values():  # gradients of this call only (no accumulation)
+            node._grad = None
         loss = self.loss(x, y)
         if not isinstance(loss, Node):
             raise TypeError(f"loss(x, y) must return a Node, got {type(loss).__name__}")
