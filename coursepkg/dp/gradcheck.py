@@ -13,6 +13,7 @@ with a fixed random ``R``, so every output entry matters.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +37,9 @@ class GradcheckReport:
     numeric: list = field(repr=False)
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-6, rtol=1e-5, seed=0, raise_on_failure=True) -> GradcheckReport:
+def gradcheck(f: Callable[..., Node], inputs: Sequence | np.ndarray | Node | float, eps: float = 1e-6,
+              atol: float = 1e-6, rtol: float = 1e-5, seed: int = 0,
+              raise_on_failure: bool = True) -> GradcheckReport:
     """Check the gradients of ``f(*nodes)`` w.r.t. every input by central differences.
 
     f: takes one Node per input and returns a Node (any shape).

@@ -24,7 +24,9 @@ the ``m`` row gradients).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from operator import attrgetter
+from typing import Union
 
 import numpy as np
 
@@ -32,12 +34,15 @@ from .functions import LOG_EPS, SIGMOID_FLOOR, ElementwiseFunctions
 
 __all__ = ["Node", "LOG_EPS", "SIGMOID_FLOOR"]
 
+#: What operations and ``Node(...)`` accept: a Node (operations only), a number or an array.
+Operand = Union["Node", float, np.ndarray]
+
 _FLOAT64 = np.dtype(np.float64)
 _creation_counter = itertools.count()  # creation order is a topological order of any graph
 _creation_index = attrgetter("_index")
 
 
-def _as_2d(value) -> np.ndarray:
+def _as_2d(value: Operand) -> np.ndarray:
     """Convert a scalar, list or array to a 2-D float64 array (1-D becomes a column)."""
     if type(value) is np.ndarray and value.ndim == 2 and value.dtype is _FLOAT64:
         return value  # fast path: results of Node operations are already 2-D float64
@@ -61,7 +66,7 @@ def _as_2d(value) -> np.ndarray:
     raise ValueError(f"Node values are 2-D; got an array of shape {array.shape} (ndim {array.ndim})")
 
 
-def _as_node(other) -> Node:
+def _as_node(other: Operand) -> Node:
     """Wrap a number or array operand as a constant Node (Nodes pass through)."""
     return other if isinstance(other, Node) else Node(other, requires_grad=False)
 
@@ -101,7 +106,8 @@ class Node(ElementwiseFunctions):
     __slots__ = ("value", "requires_grad", "_grad", "_parents", "_backward", "op", "_index")
     __array_ufunc__ = None  # make numpy defer: `array + node` calls Node.__radd__
 
-    def __init__(self, value, requires_grad=True, _parents=(), _op="", _backward=_no_backward):
+    def __init__(self, value: Operand, requires_grad: bool = True, _parents: tuple = (), _op: str = "",
+                 _backward: Callable[[np.ndarray], None] = _no_backward):
         # operations pass 2-D float64 arrays: skip the conversion for them (a hot path)
         if type(value) is not np.ndarray or value.ndim != 2 or value.dtype is not _FLOAT64:
             value = _as_2d(value)
@@ -122,7 +128,7 @@ class Node(ElementwiseFunctions):
         return self._grad
 
     @grad.setter
-    def grad(self, new_grad):
+    def grad(self, new_grad: Operand | None) -> None:
         new_grad = None if new_grad is None else _as_2d(new_grad)
         if new_grad is not None and new_grad.shape != self.value.shape:
             raise ValueError(f"grad must have the value's shape {self.value.shape}, got {new_grad.shape}")
@@ -157,7 +163,7 @@ class Node(ElementwiseFunctions):
                     stack.append(parent)
         return sorted(found, key=_creation_index)
 
-    def backward(self, grad=None) -> None:
+    def backward(self, grad: Operand | None = None) -> None:
         """Compute d self / d x for every Node x this one depends on, into ``x.grad``.
 
         ``self`` is normally a ``(1, 1)`` loss. For another shape pass ``grad``, the
@@ -186,7 +192,7 @@ class Node(ElementwiseFunctions):
                 node._backward(node._grad)
 
     # ---------------------------------------------------------------- arithmetic
-    def __add__(self, other) -> Node:
+    def __add__(self, other: Operand) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -198,10 +204,10 @@ class Node(ElementwiseFunctions):
         requires_grad = self.requires_grad or other.requires_grad
         return Node(self.value + other.value, requires_grad, (self, other), "+", backward)
 
-    def __radd__(self, other) -> Node:
+    def __radd__(self, other: Operand) -> Node:
         return _as_node(other) + self
 
-    def __sub__(self, other) -> Node:
+    def __sub__(self, other: Operand) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -213,7 +219,7 @@ class Node(ElementwiseFunctions):
         requires_grad = self.requires_grad or other.requires_grad
         return Node(self.value - other.value, requires_grad, (self, other), "-", backward)
 
-    def __rsub__(self, other) -> Node:
+    def __rsub__(self, other: Operand) -> Node:
         return _as_node(other) - self
 
     def __neg__(self) -> Node:
@@ -222,7 +228,7 @@ class Node(ElementwiseFunctions):
 
         return Node(-self.value, self.requires_grad, (self,), "neg", backward)
 
-    def __mul__(self, other) -> Node:
+    def __mul__(self, other: Operand) -> Node:
         other = _as_node(other)
 
         def backward(grad):
@@ -234,10 +240,10 @@ class Node(ElementwiseFunctions):
         requires_grad = self.requires_grad or other.requires_grad
         return Node(self.value * other.value, requires_grad, (self, other), "*", backward)
 
-    def __rmul__(self, other) -> Node:
+    def __rmul__(self, other: Operand) -> Node:
         return _as_node(other) * self
 
-    def __truediv__(self, other) -> Node:
+    def __truediv__(self, other: Operand) -> Node:
         other = _as_node(other)
         quotient = self.value / other.value
 
@@ -249,10 +255,10 @@ class Node(ElementwiseFunctions):
 
         return Node(quotient, self.requires_grad or other.requires_grad, (self, other), "/", backward)
 
-    def __rtruediv__(self, other) -> Node:
+    def __rtruediv__(self, other: Operand) -> Node:
         return _as_node(other) / self
 
-    def __matmul__(self, other) -> Node:
+    def __matmul__(self, other: Operand) -> Node:
         other = _as_node(other)
         if self.value.shape[1] != other.value.shape[0]:
             raise ValueError(
@@ -269,10 +275,10 @@ class Node(ElementwiseFunctions):
         requires_grad = self.requires_grad or other.requires_grad
         return Node(self.value @ other.value, requires_grad, (self, other), "@", backward)
 
-    def __rmatmul__(self, other) -> Node:
+    def __rmatmul__(self, other: Operand) -> Node:
         return _as_node(other) @ self
 
-    def __pow__(self, exponent) -> Node:
+    def __pow__(self, exponent: float) -> Node:
         if isinstance(exponent, Node) or np.ndim(exponent) != 0:
             raise TypeError(f"Node ** exponent needs a number as exponent, got {type(exponent).__name__}")
         exponent = float(exponent)
@@ -283,7 +289,7 @@ class Node(ElementwiseFunctions):
         return Node(self.value**exponent, self.requires_grad, (self,), f"**{exponent:g}", backward)
 
     # ---------------------------------------------------------------- reductions and shapes
-    def sum(self, axis=None) -> Node:
+    def sum(self, axis: int | None = None) -> Node:
         """Sum of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
         if axis not in (None, 0, 1, -1, -2):
             raise ValueError(f"sum(axis=...) accepts None, 0 or 1, got {axis!r}")
@@ -295,7 +301,7 @@ class Node(ElementwiseFunctions):
 
         return Node(self.value.sum(axis=axis, keepdims=True), self.requires_grad, (self,), "sum", backward)
 
-    def mean(self, axis=None) -> Node:
+    def mean(self, axis: int | None = None) -> Node:
         """Mean of all entries as a (1, 1) Node, or over ``axis`` 0 / 1 keeping 2-D."""
         count = self.value.size if axis is None else self.value.shape[axis]
         return self.sum(axis) * (1.0 / count)
@@ -310,7 +316,7 @@ class Node(ElementwiseFunctions):
     def T(self) -> Node:
         return self.transpose()
 
-    def reshape(self, *shape) -> Node:
+    def reshape(self, *shape: int | tuple[int, int]) -> Node:
         """Reshape to another 2-D shape (``-1`` allowed once), e.g. ``x.reshape(1, -1)``."""
         if len(shape) == 1 and isinstance(shape[0], tuple):
             shape = shape[0]
@@ -322,7 +328,7 @@ class Node(ElementwiseFunctions):
 
         return Node(self.value.reshape(shape), self.requires_grad, (self,), "reshape", backward)
 
-    def clip(self, low=None, high=None) -> Node:
+    def clip(self, low: float | None = None, high: float | None = None) -> Node:
         """Limit values to [low, high]; the gradient is 0 where a value was clipped."""
         inside = np.ones(self.value.shape, dtype=bool)
         if low is not None:
