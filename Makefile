@@ -1,6 +1,6 @@
 # One-command set-up for the Activation Functions course.
 #   make book   bootstrap, then build the rendered book into _build/html
-#   make test   bootstrap, then run the whole test suite
+#   make test   bootstrap, lint (ruff), then run the whole test suite
 # Bootstrap = Debian packages the project needs (bubblewrap for the grading sandbox,
 # chromium for the browser tests), a .venv with the exact, hash-checked versions of
 # requirements.lock, and the project. A second run reuses .venv: it reinstalls only when
@@ -31,7 +31,7 @@ all: book
 
 help:
 	@echo "make book       build the book into _build/html (bootstraps first)"
-	@echo "make test       run the whole test suite (bootstraps first)"
+	@echo "make test       lint, then run the whole test suite (bootstraps first)"
 	@echo "make test-fast  skip the tests marked slow"
 	@echo "make lint       ruff over the code and notebooks"
 	@echo "make lock       recompile requirements.lock (UPGRADE=1 takes the newest versions)"
