@@ -103,3 +103,18 @@ def test_plot_grad_w_never_calls_show(monkeypatch):
 
     monkeypatch.setattr(plt, "show", fail)
     vanishing.plot_grad_w(np.ones((2, 3)))
+
+
+def test_plot_grad_w_text_is_at_least_9_px_at_the_books_column_width():
+    """The book's Fig. of an 11-layer grad_w, legend outside: font px x image scale >= 9."""
+    import io
+    import struct
+
+    import matplotlib.text
+    fig = vanishing.plot_grad_w(np.abs(np.random.default_rng(0).normal(size=(11, 50))))
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=100, bbox_inches="tight", format="png")
+    scale = min(1.0, 730 / struct.unpack(">I", buf.getvalue()[16:20])[0])
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip()]
+    assert min(sizes) * 100 / 72 * scale >= 9
