@@ -243,3 +243,12 @@ def test_bad_inputs_are_named(tmp_path):
     (repo / "exercises").mkdir()
     with pytest.raises(se.EditionError, match="no released notebooks"):
         se.build(tmp_path / "out", None, repo=repo)
+
+
+def test_make_target_runs_the_builder_and_builds_the_book_only_when_needed():
+    def dry(args):
+        return subprocess.run(["make", "-n", "student-edition", f"STUDENT_EDITION_ARGS={args}"],
+                              cwd=REPO, capture_output=True, text=True, timeout=60).stdout
+    out = dry("--no-book --out /tmp/x")
+    assert "tools/student_edition.py --no-book --out /tmp/x" in out
+    assert "_build/html/index.html ]]; then $(MAKE) book" in (REPO / "Makefile").read_text()
