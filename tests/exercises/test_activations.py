@@ -152,8 +152,8 @@ WRONG = {
                              {"test_vanishing_range"}),
     "vanishing_no_validation": ("vanishing_range", "    if not 0.0 < threshold <= 0.25:\n",
                                 "    if False:\n", {"test_vanishing_range_bad_threshold"}),
-    "imports_coursepkg": ("sigmoid_tanh", None,
-                          "from coursepkg.activations import sigmoid, d_sigmoid, tanh, d_tanh",
+    "imports_courseref": ("sigmoid_tanh", None,
+                          "from courseref.activations import sigmoid, d_sigmoid, tanh, d_tanh",
                           {"test_sigmoid", "test_d_sigmoid", "test_tanh", "test_d_tanh"}),
 }
 
