@@ -17,7 +17,7 @@ PYTEST_ARGS  ?=
 # Quiet TensorFlow's C++ start-up log in book cells and tests.
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: all bootstrap system-deps venv book book-clean test test-fast bench demo clean help
+.PHONY: all bootstrap system-deps venv book book-clean student-edition test test-fast bench demo clean help
 
 all: book
 
@@ -27,6 +27,7 @@ help:
 	@echo "make test-fast  skip the tests marked slow"
 	@echo "make bench      run the benchmarks and print their figures"
 	@echo "make demo       autograde a generated class end to end"
+	@echo "make student-edition  book + released exercises + coursepkg, no solutions (folder + zip)"
 	@echo "make clean      remove _build and the autograder's course state"
 
 bootstrap: system-deps venv
@@ -59,6 +60,14 @@ $(STAMP): requirements.txt pyproject.toml
 book: bootstrap
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo ">> open _build/html/index.html"
+
+# What students get: _build/student-edition/ and _build/student-edition.zip (see
+# tools/student_edition.py). Reuses _build/html when it exists (else builds the book);
+# STUDENT_EDITION_ARGS=--no-book leaves the book out.
+STUDENT_EDITION_ARGS ?=
+student-edition: bootstrap
+	@if [[ "$(STUDENT_EDITION_ARGS)" != *--no-book* && ! -f _build/html/index.html ]]; then $(MAKE) book; fi
+	$(PY) tools/student_edition.py $(STUDENT_EDITION_ARGS)
 
 book-clean:
 	rm -rf _build

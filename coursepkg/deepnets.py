@@ -4,7 +4,7 @@ The study behind the book chapter "Deeper networks" (after the UvA deep-learning
 tutorial on activation functions, seed 002 of the course), in five parts:
 
 1. the activation functions as Keras layers (:func:`activation_layer`), with the same
-   names and parameters as the numpy functions of :mod:`coursepkg.activations`;
+   names and parameters as the numpy functions of :mod:`courseref.activations`;
 2. a plain multi-layer perceptron (:func:`build_mlp`) whose weights *and* biases start
    uniform in ``[-1/sqrt(fan_in), +1/sqrt(fan_in)]``, fan_in being the layer's number
    of inputs (PyTorch's default for linear layers, which the seed copies);
@@ -59,7 +59,7 @@ FULL_SCHEDULE = {"n_epochs": 50, "patience": 7}  # the seed's
 class ActivationLayer(keras.layers.Layer):
     """Base class: an element-wise activation function, output shape = input shape.
 
-    Subclasses set ``act_name`` (the name in :mod:`coursepkg.activations`) and
+    Subclasses set ``act_name`` (the name in :mod:`courseref.activations`) and
     implement ``call``; their parameters are constructor arguments and appear in
     ``get_config()`` so that a saved network remembers them.
     """
@@ -179,7 +179,7 @@ class GELU(ActivationLayer):
 
 ACTIVATION_LAYERS = {cls.act_name: cls for cls in
                      (Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Swish, GELU)}
-# Other spellings, as in coursepkg.activations (the seed writes "leakyrelu").
+# Other spellings, as in courseref.activations (the seed writes "leakyrelu").
 ALIASES = {"leakyrelu": "leaky_relu", "logistic": "sigmoid", "silu": "swish"}
 # Names that stand for a layer with a fixed parameter.
 VARIANTS = {"gelu_tanh": ("gelu", {"approximate": True}),

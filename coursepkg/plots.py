@@ -1,27 +1,25 @@
-"""Plots used throughout the book: activation functions, gradients per layer, histograms.
+"""Generic plotting helpers of the book: activation curves and per-layer histograms.
 
 - ``plot_activation_grid``: one panel per activation, the function and its derivative.
-- ``plot_grad_w``: the mean absolute weight gradient of every layer against the epoch
-  (the ``grad_w`` array of the vanishing-gradient chapter: row 0 = first hidden layer,
-  last row = output layer), on a log scale by default so tiny gradients stay visible.
 - ``plot_layer_histograms``: one histogram per layer, for gradients or activations.
+- ``layer_names``: the labels the book uses for the layers of a net, numbered from 0.
 
 Each helper draws into the ``ax``/``axes`` you pass (or makes a new figure), sets
 titles and axis labels, and returns the matplotlib Figure. None calls ``plt.show()``:
 in a notebook the figure appears by itself; in a script call ``plt.show()`` or
-``fig.savefig(...)``.
+``fig.savefig(...)``. Nothing here solves an exercise: the helpers take the functions
+or values to draw as arguments.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import activations
-
-__all__ = ["plot_activation_grid", "plot_grad_w", "plot_layer_histograms", "layer_names"]
+__all__ = ["plot_activation_grid", "plot_layer_histograms", "layer_names"]
 
 
 def _axes_list(axes, n, ncols, panel_size=(3.2, 2.6), sharex=False):
@@ -42,93 +40,72 @@ def _axes_list(axes, n, ncols, panel_size=(3.2, 2.6), sharex=False):
     return flat[0].figure, flat[:n]
 
 
-def layer_names(n_layers: int) -> list:
-    """Labels of ``n_layers`` weight layers of a net: hidden layer 1..n-1, then output layer."""
-    return [f"hidden layer {i + 1}" for i in range(n_layers - 1)] + ["output layer"]
+def layer_names(n_layers: int) -> list[str]:
+    """Labels of ``n_layers`` weight layers of a net, numbered from 0 like ``h0``, ``h1``:
+    "hidden layer 0" .. "hidden layer n_layers-2", then "output layer"."""
+    if n_layers < 1:
+        raise ValueError(f"n_layers must be >= 1, got {n_layers}")
+    return [f"hidden layer {i}" for i in range(n_layers - 1)] + ["output layer"]
 
 
 # ----------------------------------------------------------------------------- activations
-def plot_activation_grid(names=None, x=None, axes=None, ncols=4):
-    """Grid of panels, each showing one activation f(x) and its derivative f'(x).
-
-    names  activation names (see ``coursepkg.activations.names()``) or Activation
-           objects, e.g. ``activations.get("leaky_relu", alpha=0.1)``; default: all
-           element-wise activations.
-    x      1-D array of inputs, default 501 points in [-5, 5].
-    axes   optional Axes (array or list, at least one per name); else a new figure
-           with ``ncols`` panels per row.
-    Returns the Figure. In each panel line 0 is f, line 1 is f'.
-    """
-    if names is None:
-        names = [n for n in activations.names() if activations.get(n).elementwise]
-    elif isinstance(names, (str, activations.Activation)):
-        names = [names]
-    acts = [n if isinstance(n, activations.Activation) else activations.get(n) for n in names]
-    for act in acts:
-        if not act.elementwise:
+def _as_curve(act: Any):
+    """(title, f, df) of an activation given as an object with ``name``, ``f``, ``df``
+    (and optionally ``params``, ``elementwise``) or as a tuple (name, f, df)."""
+    if isinstance(act, tuple) and len(act) == 3:
+        name, f, df = act
+        return str(name), f, df
+    if all(hasattr(act, k) for k in ("name", "f", "df")):
+        if not getattr(act, "elementwise", True):
             raise ValueError(f"{act.name!r} is not element-wise and has no curve f(x); "
                              f"plot one of the element-wise activations")
+        params = ", ".join(f"{k}={v}" for k, v in getattr(act, "params", {}).items())
+        return (f"{act.name} ({params})" if params else act.name), act.f, act.df
+    raise ValueError("each activation must be a tuple (name, f, df) or an object with "
+                     f"name, f and df attributes, got {act!r}")
+
+
+def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 4):
+    """Grid of panels, each showing one activation f(x) and its derivative f'(x).
+
+    acts   a list of activations, each a tuple ``(name, f, df)`` of a title and two
+           element-wise functions, or an object with ``name``, ``f``, ``df`` (and
+           optional ``params`` shown in the title), e.g. a registry entry.
+    x      1-D array of inputs, default 501 points in [-5, 5].
+    axes   optional Axes (array or list, at least one per activation); else a new
+           figure with ``ncols`` panels per row.
+    Returns the Figure. In each panel line 0 is f, line 1 is f'.
+    """
+    if isinstance(acts, tuple) and len(acts) == 3 and isinstance(acts[0], str):
+        acts = [acts]
+    elif not isinstance(acts, (list, tuple)):
+        acts = [acts]
+    if not acts:
+        raise ValueError("acts is empty: give at least one activation")
+    curves = [_as_curve(a) for a in acts]
     x = np.linspace(-5, 5, 501) if x is None else np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D array of inputs, got shape {x.shape}")
 
-    fig, axs = _axes_list(axes, len(acts), ncols)
-    for act, ax in zip(acts, axs):
-        ax.plot(x, act.f(x), color="C0", lw=2, label="f(x)")
-        ax.plot(x, act.df(x), color="C1", lw=1.5, ls="--", label="f'(x)")
+    fig, axs = _axes_list(axes, len(curves), ncols)
+    for (title, f, df), ax in zip(curves, axs):
+        ax.plot(x, f(x), color="C0", lw=2, label="f(x)")
+        ax.plot(x, df(x), color="C1", lw=1.5, ls="--", label="f'(x)")
         ax.axhline(0, color="0.7", lw=0.8, zorder=0)
         ax.axvline(0, color="0.7", lw=0.8, zorder=0)
-        params = ", ".join(f"{k}={v}" for k, v in act.params.items())
-        ax.set_title(f"{act.name} ({params})" if params else act.name)
+        ax.set_title(title)
         ax.set_xlabel("x")
         ax.legend(loc="upper left", fontsize="small")
     return fig
 
 
-# ----------------------------------------------------------------------------- gradients
-def plot_grad_w(grad_w, log=True, ax=None, layer_labels=None, xlabel="epoch",
-                title="mean absolute weight gradient per layer"):
-    """Curves of ``grad_w`` (shape (n_layers, n_epochs)): one line per layer.
-
-    Row 0 is the first hidden layer, the last row the output layer; the lines are
-    labelled so (or with ``layer_labels``) and coloured from dark (first layer) to
-    light (output layer). With ``log=True`` the y axis is logarithmic, which is how
-    vanishing gradients (many orders of magnitude apart) become visible.
-    Returns the Figure.
-    """
-    grad_w = np.asarray(grad_w, dtype=np.float64)
-    if grad_w.ndim != 2 or grad_w.shape[0] == 0:
-        raise ValueError(f"grad_w must have shape (n_layers, n_epochs), got {grad_w.shape}")
-    n_layers, n_steps = grad_w.shape
-    labels = layer_names(n_layers) if layer_labels is None else list(layer_labels)
-    if len(labels) != n_layers:
-        raise ValueError(f"got {len(labels)} layer_labels for {n_layers} rows of grad_w")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
-    else:
-        fig = ax.figure
-    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, n_layers))
-    steps = np.arange(n_steps)
-    for row, label, colour in zip(grad_w, labels, colours):
-        ax.plot(steps, row, color=colour, label=label)
-    if log:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("mean |dL/dW|" + (" (log scale)" if log else ""))
-    ax.set_title(title)
-    if n_layers <= 4:
-        ax.legend(fontsize="small")
-    else:  # many layers: keep the legend off the curves
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
-
-
+# ----------------------------------------------------------------------------- histograms
 def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
                           title=None, xlabel="value", ncols=5, log=False):
     """One histogram per layer of gradients or activations.
 
     values_per_layer  a dict {layer name: array} (in layer order) or a list of arrays
-                      (labelled layer 1, 2, ...); arrays of any shape, flattened.
+                      (labelled layer 0, 1, ...); arrays of any shape, flattened.
     bins, density     as in ``Axes.hist``; density=True makes layers comparable.
     title             figure title (suptitle), e.g. "weight gradients, sigmoid net".
     log               logarithmic count/density axis.
@@ -138,7 +115,7 @@ def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
         labels, values = list(values_per_layer.keys()), list(values_per_layer.values())
     elif isinstance(values_per_layer, (list, tuple)):
         values = list(values_per_layer)
-        labels = [f"layer {i + 1}" for i in range(len(values))]
+        labels = [f"layer {i}" for i in range(len(values))]
     else:
         raise ValueError("values_per_layer must be a dict {layer name: array} or a list of "
                          f"arrays, got {type(values_per_layer).__name__}")

@@ -366,7 +366,7 @@ def test_flatten_and_scale_and_one_hot():
 
 
 def test_importing_coursepkg_data_downloads_nothing_and_loads_no_tensorflow(tmp_path):
-    code = ("import sys, coursepkg, coursepkg.data, coursepkg.activations; "
+    code = ("import sys, coursepkg, coursepkg.data, courseref.activations; "
             "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))")
     env = {**os.environ, "KERAS_HOME": str(tmp_path / "k"), "COURSEPKG_CACHE_DIR": str(tmp_path / "c")}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,

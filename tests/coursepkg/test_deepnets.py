@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
-from coursepkg import activations
+from courseref import activations
 from coursepkg import deepnets as dn
 
 SMALL = (32, 16)  # hidden sizes of the quick networks in these tests

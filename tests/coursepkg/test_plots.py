@@ -1,4 +1,4 @@
-"""coursepkg.plots: each helper draws the right data, labels it, honours ax/axes, and
+"""coursepkg.plots (generic helpers): each helper draws the right data, labels it, honours ax/axes, and
 renders to PNG with the Agg backend."""
 
 import matplotlib
@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from coursepkg import activations, plots  # noqa: E402
+from coursepkg import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,36 +29,56 @@ def visible_axes(fig):
     return [ax for ax in fig.axes if ax.axison]
 
 
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+CURVES = {
+    "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
+    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "relu": (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+}
+
+
+class _Leaky:
+    """A registry-like activation object: name, params, f, df, elementwise."""
+    name, elementwise = "leaky_relu", True
+
+    def __init__(self, alpha):
+        self.params = {"alpha": alpha}
+
+    def f(self, x):
+        return np.where(x > 0, x, self.params["alpha"] * x)
+
+    def df(self, x):
+        return np.where(x > 0, 1.0, self.params["alpha"])
+
+
 def test_activation_grid_draws_each_function_and_its_derivative(tmp_path):
     x = np.linspace(-4, 4, 81)
-    names = ["sigmoid", "relu", "gelu"]
-    fig = plots.plot_activation_grid(names, x=x, ncols=2)
+    fig = plots.plot_activation_grid([(n, *fd) for n, fd in CURVES.items()], x=x, ncols=2)
     render(fig, tmp_path, "grid")
     axs = visible_axes(fig)
     assert len(axs) == 3 and len(fig.axes) == 4  # 2 x 2 grid, the spare panel switched off
-    for name, ax in zip(names, axs):
+    for (name, (f, df)), ax in zip(CURVES.items(), axs):
         f_line, df_line = ax.get_lines()[:2]
-        act = activations.get(name)
         np.testing.assert_array_equal(f_line.get_xdata(), x)
-        np.testing.assert_allclose(f_line.get_ydata(), act.f(x))
-        np.testing.assert_allclose(df_line.get_ydata(), act.df(x))
+        np.testing.assert_allclose(f_line.get_ydata(), f(x))
+        np.testing.assert_allclose(df_line.get_ydata(), df(x))
         assert ax.get_title() == name and ax.get_xlabel() == "x"
         assert [t.get_text() for t in ax.get_legend().get_texts()] == ["f(x)", "f'(x)"]
 
 
-def test_activation_grid_defaults_to_all_elementwise_activations():
-    fig = plots.plot_activation_grid()
-    titles = [ax.get_title().split(" (")[0] for ax in visible_axes(fig)]
-    assert titles == [n for n in activations.names() if n != "softmax"]
-    assert visible_axes(fig)[3].get_title() == "leaky_relu (alpha=0.01)"  # parameters shown
+def test_activation_grid_defaults_to_inputs_from_minus_5_to_5():
+    fig = plots.plot_activation_grid(("tanh", *CURVES["tanh"]))
     x = visible_axes(fig)[0].get_lines()[0].get_xdata()
-    assert x.min() == -5 and x.max() == 5
+    assert x.min() == -5 and x.max() == 5 and len(visible_axes(fig)) == 1
 
 
-def test_activation_grid_uses_given_axes_and_bound_parameters():
+def test_activation_grid_uses_given_axes_and_shows_bound_parameters():
     fig, axs = plt.subplots(1, 2)
-    leaky = activations.get("leaky_relu", alpha=0.2)
-    out = plots.plot_activation_grid([leaky, "tanh"], x=np.array([-2.0, 2.0]), axes=axs)
+    out = plots.plot_activation_grid([_Leaky(0.2), ("tanh", *CURVES["tanh"])],
+                                     x=np.array([-2.0, 2.0]), axes=axs)
     assert out is fig and len(fig.axes) == 2
     np.testing.assert_allclose(axs[0].get_lines()[0].get_ydata(), [-0.4, 2.0])
     np.testing.assert_allclose(axs[0].get_lines()[1].get_ydata(), [0.2, 1.0])
@@ -66,50 +86,24 @@ def test_activation_grid_uses_given_axes_and_bound_parameters():
 
 
 def test_activation_grid_rejects_bad_input():
-    with pytest.raises(ValueError, match="accepted names"):
-        plots.plot_activation_grid(["sigmoid", "sigmod"])
+    with pytest.raises(ValueError, match="tuple \\(name, f, df\\) or an object"):
+        plots.plot_activation_grid(["sigmoid"])
+    softmax = _Leaky(0.1)
+    softmax.name, softmax.elementwise = "softmax", False
     with pytest.raises(ValueError, match="not element-wise"):
-        plots.plot_activation_grid(["softmax"])
+        plots.plot_activation_grid([softmax])
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_activation_grid([])
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="need 2 axes"):
-        plots.plot_activation_grid(["relu", "elu"], axes=ax)
+        plots.plot_activation_grid([_Leaky(0.1), _Leaky(0.2)], axes=ax)
 
 
-def test_grad_w_plots_one_line_per_layer_on_a_log_scale(tmp_path):
-    n_epochs = 30
-    # vanishing gradients: each layer 10x smaller than the next, output layer largest
-    grad_w = np.array([10.0 ** (-3 + i) * np.linspace(1, 0.5, n_epochs) for i in range(4)])
-    fig = plots.plot_grad_w(grad_w)
-    render(fig, tmp_path, "grad_w")
-    (ax,) = fig.axes
-    lines = ax.get_lines()
-    assert len(lines) == 4
-    for row, line in zip(grad_w, lines):
-        np.testing.assert_array_equal(line.get_xdata(), np.arange(n_epochs))
-        np.testing.assert_array_equal(line.get_ydata(), row)
-    assert ax.get_yscale() == "log"
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["hidden layer 1", "hidden layer 2", "hidden layer 3", "output layer"]
-    assert [ln.get_label() for ln in lines] == labels
-    assert ax.get_xlabel() == "epoch" and "gradient" in ax.get_title()
-    assert "log" in ax.get_ylabel()
-
-
-def test_grad_w_linear_scale_custom_labels_and_given_ax():
-    fig, (a0, a1) = plt.subplots(1, 2)
-    out = plots.plot_grad_w([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], log=False, ax=a1,
-                            layer_labels=["first", "last"])
-    assert out is fig and not a0.get_lines()
-    assert a1.get_yscale() == "linear"
-    assert [ln.get_label() for ln in a1.get_lines()] == ["first", "last"]
-    np.testing.assert_array_equal(a1.get_lines()[1].get_ydata(), [4, 5, 6])
-
-
-def test_grad_w_rejects_wrong_shapes_and_label_counts():
-    with pytest.raises(ValueError, match=r"\(n_layers, n_epochs\)"):
-        plots.plot_grad_w(np.zeros(5))
-    with pytest.raises(ValueError, match="2 layer_labels for 3 rows"):
-        plots.plot_grad_w(np.ones((3, 4)), layer_labels=["a", "b"])
+def test_layer_names_count_from_zero_and_end_with_the_output_layer():
+    assert plots.layer_names(3) == ["hidden layer 0", "hidden layer 1", "output layer"]
+    assert plots.layer_names(1) == ["output layer"]
+    with pytest.raises(ValueError, match=">= 1"):
+        plots.layer_names(0)
 
 
 def test_layer_histograms_from_a_dict_show_each_layers_values(tmp_path):
@@ -140,7 +134,7 @@ def test_layer_histograms_from_a_list_with_counts_log_scale_and_given_axes():
                                       xlabel="activation")
     assert out is fig
     flat = axs.ravel()
-    assert [flat[0].get_title(), flat[1].get_title()] == ["layer 1", "layer 2"]
+    assert [flat[0].get_title(), flat[1].get_title()] == ["layer 0", "layer 1"]
     assert sum(b.get_height() for b in flat[0].patches) == 10  # counts
     assert sum(b.get_height() for b in flat[1].patches) == 3   # NaN left out
     assert flat[0].get_yscale() == "log" and flat[0].get_xlabel() == "activation"
@@ -159,6 +153,5 @@ def test_helpers_never_call_show(monkeypatch):
         raise AssertionError("plt.show() called")
 
     monkeypatch.setattr(plt, "show", fail)
-    plots.plot_activation_grid(["tanh"])
-    plots.plot_grad_w(np.ones((2, 3)))
+    plots.plot_activation_grid([("tanh", *CURVES["tanh"])])
     plots.plot_layer_histograms([np.ones(3)])

@@ -15,7 +15,7 @@ ReLU networks of depth 10 to show the gradient fading towards the input layer.
 The ``vanishing_gradients`` exercise asks students to write this themselves; the book
 shows only the measurements, never this module's code.
 
->>> from coursepkg import vanishing
+>>> from courseref import vanishing
 >>> result = vanishing.run("sigmoid", n_hidden_layers=10, n_epochs=200, seed=0)
 >>> result.grad_w.shape, result.accuracy
 """
@@ -28,8 +28,9 @@ import numpy as np
 
 from coursepkg import dp
 from coursepkg.data import load_iris_binary
+from coursepkg.plots import layer_names
 
-__all__ = ["ACT_FUNCS", "DeepNet", "RecordingSGD", "Result", "run"]
+__all__ = ["ACT_FUNCS", "DeepNet", "RecordingSGD", "Result", "run", "plot_grad_w"]
 
 ACT_FUNCS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish", "gelu")
 
@@ -105,3 +106,42 @@ def run(act_func, n_hidden_layers=10, n_hidden_neurons=10, n_epochs=200, lr=0.01
     y_hat = net.forward(X).value.ravel()
     accuracy = float(np.mean((y_hat > 0.5) == (np.asarray(y) == 1)))
     return Result(act_func, grad_w, np.asarray(optimiser.history), accuracy)
+
+
+def plot_grad_w(grad_w, log: bool = True, ax=None, layer_labels=None, xlabel: str = "step",
+                title: str = "mean absolute weight gradient per layer"):
+    """Curves of ``grad_w`` (shape (n_layers, n_steps)): one line per layer.
+
+    Row 0 is hidden layer 0, the last row the output layer; the lines are
+    labelled so (or with ``layer_labels``) and coloured from dark (first layer) to
+    light (output layer). With ``log=True`` the y axis is logarithmic, which is how
+    vanishing gradients (many orders of magnitude apart) become visible.
+    Returns the Figure.
+    """
+    import matplotlib.pyplot as plt  # here: importing the module stays free of matplotlib
+
+    grad_w = np.asarray(grad_w, dtype=np.float64)
+    if grad_w.ndim != 2 or grad_w.shape[0] == 0:
+        raise ValueError(f"grad_w must have shape (n_layers, n_steps), got {grad_w.shape}")
+    n_layers, n_steps = grad_w.shape
+    labels = layer_names(n_layers) if layer_labels is None else list(layer_labels)
+    if len(labels) != n_layers:
+        raise ValueError(f"got {len(labels)} layer_labels for {n_layers} rows of grad_w")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    else:
+        fig = ax.figure
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, n_layers))
+    steps = np.arange(n_steps)
+    for row, label, colour in zip(grad_w, labels, colours):
+        ax.plot(steps, row, color=colour, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean |dL/dW|" + (" (log scale)" if log else ""))
+    ax.set_title(title)
+    if n_layers <= 4:
+        ax.legend(fontsize="small")
+    else:  # many layers: keep the legend off the curves
+        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig

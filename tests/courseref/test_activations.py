@@ -1,4 +1,4 @@
-"""coursepkg.activations: values, derivatives (finite differences and TensorFlow),
+"""courseref.activations: values, derivatives (finite differences and TensorFlow),
 identities, stability at extreme inputs, dtypes, and the registry."""
 
 import math
@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402  (once per module: the reference implementation)
 
-from coursepkg import activations as A  # noqa: E402
+from courseref import activations as A  # noqa: E402
 
 ELEMENTWISE = [n for n in A.names() if n != "softmax"]
 

@@ -29,7 +29,7 @@ cross-entropy gradient used here that is ``lr = 0.02`` and ``lr = 0.2``.
 
 Example
 -------
->>> from coursepkg import grokking
+>>> from courseref import grokking
 >>> history = grokking.train_tanh_dropout(X_train, y_train, X_test, y_test, seed=0)
 >>> history.test_acc[-1]          # accuracy on the test set after the last epoch
 """
@@ -43,7 +43,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from coursepkg import activations
+from courseref import activations
 
 __all__ = ["History", "one_hot", "predict", "train", "train_tanh_dropout", "train_relu_dropout"]
 

@@ -24,7 +24,7 @@ matrix (the Jacobian); ``d_softmax(x, v)`` returns the Jacobian-vector product J
 
 The registry describes each activation with its formula and properties:
 
->>> from coursepkg import activations
+>>> from courseref import activations
 >>> act = activations.get("tanh")
 >>> act.f(0.5), act.df(0.5), act.output_range, act.zero_centred
 >>> activations.names()          # the accepted names
