@@ -44,9 +44,10 @@ def write_twins(book_dir: Path) -> list[Path]:
 
 
 def _on_builder_inited(app):
+    from sphinx.util import logging
     book_dir = Path(app.srcdir) / "book"
     for twin in write_twins(book_dir):
-        app.verbose("course_notebooks: wrote %s", twin)
+        logging.getLogger(__name__).info("course_notebooks: wrote %s", twin)
 
 
 def setup(app):

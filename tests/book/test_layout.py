@@ -37,8 +37,13 @@ TEXT_SIZE_KEYS = ["font.size", "axes.titlesize", "axes.labelsize", "xtick.labels
 _LAYOUT_JS = """() => {
   const out = [];
   const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth + 1)
-    out.push(`the page scrolls sideways (${root.scrollWidth} px of content, ${root.clientWidth} px window)`);
+  if (root.scrollWidth > root.clientWidth + 1) {
+    const wide = Array.from(document.body.querySelectorAll('*')).filter(e =>
+      e.getBoundingClientRect().right > root.clientWidth + 1 && !e.querySelector('*')).slice(0, 3)
+      .map(e => `<${e.tagName.toLowerCase()}> "${(e.textContent || '').trim().slice(0, 40)}"`);
+    out.push(`the page scrolls sideways (${root.scrollWidth} px of content, ${root.clientWidth} px window; ` +
+             `sticking out: ${wide.join(', ')})`);
+  }
   const column = document.querySelector('main article.bd-article') || document.querySelector('main');
   const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
   const clips = el => ['hidden', 'clip'].includes(getComputedStyle(el).overflowX);
@@ -138,13 +143,48 @@ def explicit_sizes_pt(text: str, base: float) -> list[float]:
     return sizes
 
 
+_IMPORT = re.compile(r"^\s*(?:from\s+(coursepkg|courseref|\.)(?:\.?(\w+))?\s+import\s+([\w, ]+)"
+                     r"|import\s+(coursepkg|courseref)\.(\w+))", re.M)
+
+
+def _modules_imported_by(text: str, here: Path) -> set[Path]:
+    found = set()
+    for pkg, sub, names, pkg2, sub2 in _IMPORT.findall(text):
+        if pkg2:
+            folder, stems = REPO / pkg2, [sub2]
+        else:
+            folder = here if pkg == "." else REPO / pkg
+            stems = [sub] if sub else [n.split()[0] for n in names.split(",") if n.strip()]
+        found |= {folder / f"{stem}.py" for stem in stems if (folder / f"{stem}.py").is_file()}
+    return found
+
+
+def imported_modules(text: str) -> set[Path]:
+    """The course package modules a page's code imports, and the ones those import."""
+    found = _modules_imported_by(text, REPO)
+    todo = list(found)
+    while todo:
+        module = todo.pop()
+        for new in _modules_imported_by(module.read_text(), module.parent) - found:
+            found.add(new)
+            todo.append(new)
+    return found
+
+
 def smallest_text_pt(doc: str) -> float:
+    """The smallest text (pt) in the figures of page `doc`: the rc's, or smaller sizes set
+    explicitly in the page's code or in the course modules it imports."""
     import matplotlib
     base = float(matplotlib.rc_params_from_file(str(RC_FILE), use_default_template=True)["font.size"])
-    code = [(REPO / f"{doc}.md").read_text()] if (REPO / f"{doc}.md").is_file() else []
-    for package in ("coursepkg", "courseref"):
-        code += [p.read_text() for p in (REPO / package).glob("*.py")] if (REPO / package).is_dir() else []
+    page = REPO / f"{doc}.md"
+    code = [page.read_text()] if page.is_file() else []
+    code += [m.read_text() for m in sorted(imported_modules("\n".join(code)))]
     return min([rc_smallest_text_pt()] + [s for t in code for s in explicit_sizes_pt(t, base)])
+
+
+def test_a_page_is_charged_with_the_sizes_of_the_modules_it_imports():
+    modules = {m.name for m in imported_modules("from coursepkg import data, plots\nimport numpy")}
+    assert modules >= {"data.py", "plots.py"} and "deepnets.py" not in modules
 
 
 def test_explicit_sizes_are_read_from_code():
@@ -177,3 +217,29 @@ def test_figure_text_is_large_enough_to_read(html_dir, server, browser, device):
         page.close()
     assert n_figures > 0, "no matplotlib figure found: is the PNG metadata check still right?"
     assert not problems, "\n".join(problems)
+
+
+_SYNTHETIC = """<html><body><main><article class="bd-article" style="width: 300px">
+<section id="clipped"><div style="overflow: hidden"><table><tr><td style="white-space: nowrap">
+a table row much wider than the three hundred pixel column it lives in</td></tr></table></div></section>
+<section id="spilling"><div class="cell_output"><pre style="white-space: pre">a printed line much wider than the three hundred pixel column</pre></div></section>
+<style>.nobar::-webkit-scrollbar { display: none; }</style>
+<section id="hidden-bar"><div class="nobar" style="overflow-x: auto"><table><tr><td style="white-space: nowrap">
+a table that scrolls but shows no scrollbar, wider than the column</td></tr></table></div></section>
+<section id="fine"><div style="overflow-x: auto"><table><tr><td style="white-space: nowrap">
+a table that scrolls with a visible scrollbar, wider than the column</td></tr></table></div></section>
+</article></main></body></html>"""
+
+
+def test_the_layout_check_reports_clipped_spilling_and_barless_boxes(browser):
+    """The check itself, on a hand-made page: three faults found, the good box passes."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_content(_SYNTHETIC)
+    problems = page.evaluate(_LAYOUT_JS)
+    page.close()
+    joined = "\n".join(problems)
+    assert "#clipped" in joined and "cut off by" in joined, joined
+    assert "#spilling" in joined and "not scrollable" in joined, joined
+    assert "#hidden-bar" in joined and "without a visible scrollbar" in joined, joined
+    assert "#fine" not in joined, joined
