@@ -118,12 +118,35 @@ def test_every_page_renders_in_chromium(html_dir, server, browser):
     assert not problems, "\n".join(problems)
 
 
-def test_search_finds_vanishing(server, browser):
+def test_search_finds_vanishing_and_shows_snippets(server, browser):
     page = browser.new_page()
     page.goto(urljoin(server, "search.html?q=vanishing"), wait_until="networkidle")
     page.wait_for_selector("#search-results li", timeout=30_000)
-    links = page.evaluate(
-        "() => Array.from(document.querySelectorAll('#search-results li a'), a => a.href)")
+    page.wait_for_selector("#search-results li p.context", timeout=30_000)
+    results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results li'), li => ({
+        href: li.querySelector('a').href,
+        snippet: (li.querySelector('p.context') || {}).textContent || ''}))""")
     page.close()
-    assert any("vanishing_gradient" in link for link in links), links
+    assert any("vanishing_gradient" in r["href"] for r in results), results
+    with_snippet = [r for r in results if "vanish" in r["snippet"].lower()]
+    assert with_snippet, f"no result shows a snippet with the search word: {results}"
 
+
+_VISIBLE_SEARCH_JS = """() => Array.from(document.querySelectorAll(
+    'form.bd-search input[type=search], .search-button-field, .search-button'))
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0
+                 && getComputedStyle(e).visibility !== 'hidden'; }).length"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_each_page_offers_one_search_box_and_no_empty_index(html_dir, server, browser, width):
+    assert not (html_dir / "genindex.html").exists(), "an empty general index is published"
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    counts = {}
+    for doc in ["book/intro", "book/activation_zoo", "book/references"]:
+        page.goto(urljoin(server, f"{doc}.html"), wait_until="networkidle")
+        counts[doc] = page.evaluate(_VISIBLE_SEARCH_JS)
+        assert "genindex" not in page.content(), f"{doc} links to the general index"
+    page.close()
+    assert set(counts.values()) == {1}, f"visible search boxes per page at {width} px: {counts}"
