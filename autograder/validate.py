@@ -22,7 +22,6 @@ from .course import UsageError
 
 STDERR_RULE = ("anything a test cell writes to stderr (warnings included) fails it, "
                "as in nbgrader's grading")
-PLACEHOLDERS = ("YOUR CODE HERE", "YOUR ANSWER HERE")
 
 
 @dataclass
@@ -123,11 +122,16 @@ def _labels(cells) -> list[str]:
 
 
 def _is_unanswered(cell) -> bool:
+    """Unchanged since release, or still holding the stub: the `YOUR ANSWER HERE` text of a
+    written answer, the `raise NotImplementedError` of a code answer (a student may keep
+    the `# YOUR CODE HERE` comment above working code)."""
     from nbgrader import utils
     meta = cell.metadata.get("nbgrader", {})
     if "checksum" in meta and meta["checksum"] == utils.compute_checksum(cell):
-        return True   # unchanged since release
-    return any(p in cell.source for p in PLACEHOLDERS)
+        return True
+    if cell.cell_type == "markdown":
+        return "YOUR ANSWER HERE" in cell.source
+    return "YOUR CODE HERE" in cell.source and "NotImplementedError" in cell.source
 
 
 def validate(path: Path, cell_timeout: float = 120) -> ValidateReport:

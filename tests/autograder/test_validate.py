@@ -47,8 +47,9 @@ def test_unanswered_cells_are_named_with_their_points(course, tmp_path):
     assert "square" not in section   # answered
 
 
-def test_an_answered_written_cell_is_not_listed(course, tmp_path):
-    path = _write(handin(course, tiny.CORRECT), tmp_path)
+def test_answered_cells_are_not_listed_even_with_the_stub_comment_kept(course, tmp_path):
+    answers = {**tiny.CORRECT, "cube": "# YOUR CODE HERE\n" + tiny.CORRECT["cube"]}
+    path = _write(handin(course, answers), tmp_path)
     report = validate(path, cell_timeout=60)
     assert report.unanswered == [] and report.all_passed
     assert "Not answered yet" not in format_report(report)
