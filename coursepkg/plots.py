@@ -2,6 +2,11 @@
 
 - ``plot_activation_grid``: one panel per activation, the function and its derivative.
 - ``plot_layer_histograms``: one histogram per layer, for gradients or activations.
+- ``plot_layer_distributions``: one panel per network, one outline histogram per layer
+  (gradients on a log scale, or layer outputs).
+- ``plot_validation_curves``: validation accuracy per epoch, one line per network.
+- ``gradient_table``, ``accuracy_table``, ``dead_neuron_table``: the deeper-networks
+  chapter's result tables (pandas DataFrames).
 - ``layer_names``: the labels the book uses for the layers of a net, numbered from 0.
 
 Each helper draws into the ``ax``/``axes`` you pass (or makes a new figure), sets
@@ -19,10 +24,12 @@ from typing import Any, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_activation_grid", "plot_layer_histograms", "layer_names"]
+__all__ = ["plot_activation_grid", "plot_layer_histograms", "plot_layer_distributions",
+           "plot_validation_curves", "gradient_table", "accuracy_table", "dead_neuron_table",
+           "layer_names"]
 
 
-def _axes_list(axes, n, ncols, panel_size=(3.2, 2.6), sharex=False):
+def _axes_list(axes, n, ncols, panel_size=(2.4, 2.0), sharex=False):
     """``n`` axes: the ones given (any array/list of Axes, at least n), or a new grid."""
     if axes is None:
         ncols = max(1, min(ncols, n))
@@ -65,7 +72,7 @@ def _as_curve(act: Any):
                      f"name, f and df attributes, got {act!r}")
 
 
-def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 4):
+def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 3):
     """Grid of panels, each showing one activation f(x) and its derivative f'(x).
 
     acts   a list of activations, each a tuple ``(name, f, df)`` of a title and two
@@ -101,7 +108,7 @@ def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 4)
 
 # ----------------------------------------------------------------------------- histograms
 def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
-                          title=None, xlabel="value", ncols=5, log=False):
+                          title=None, xlabel="value", ncols=3, log=False):
     """One histogram per layer of gradients or activations.
 
     values_per_layer  a dict {layer name: array} (in layer order) or a list of arrays
@@ -134,3 +141,133 @@ def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
     if title:
         fig.suptitle(title)
     return fig
+
+
+# ----------------------------------------------------------------------------- layer distributions
+def plot_layer_distributions(values: dict, log_abs: bool = False, bins: int = 40,
+                             ncols: int = 2, axes=None, xlabel: str = "value",
+                             title: str | None = None, panel_size=(3.6, 2.6)):
+    """One panel per network, one outline histogram per layer in it.
+
+    values   {network name: {layer label: array}} or {network name: [arrays]} (labelled
+             "layer 0", "layer 1", ...); arrays of any shape, flattened. Layers are
+             coloured from dark (input side) to light (output side), the same in every
+             panel.
+    log_abs  histogram |value| on log-spaced bins (the same for all layers of a panel)
+             with a log x axis, for gradients that span orders of magnitude; the
+             height is the share of the layer's values in the bin (the smallest 0.5 %
+             are counted in the first bin). Exact zeros have no place on that axis;
+             their share is given in the layer's legend entry ("layer 2, 31% = 0").
+    axes     optional Axes, at least one per network; else a new figure with ``ncols``
+             panels per row, sized so that its text stays readable on a page.
+    Returns the Figure. Panel i shows network i, its title is the network's name.
+    """
+    if not isinstance(values, dict) or not values:
+        raise ValueError("values must be a non-empty dict {network name: {layer: array}} "
+                         f"or {{network name: [arrays]}}, got {type(values).__name__}")
+    rows = {}
+    for name, layers in values.items():
+        if isinstance(layers, dict):
+            rows[name] = [(str(k), v) for k, v in layers.items()]
+        elif isinstance(layers, (list, tuple)):
+            rows[name] = [(f"layer {i}", v) for i, v in enumerate(layers)]
+        else:
+            raise ValueError(f"values[{name!r}] must be a dict {{layer: array}} or a list of "
+                             f"arrays, got {type(layers).__name__}")
+    n_layers = max(len(layers) for layers in rows.values())
+    colours = plt.get_cmap("viridis")(np.linspace(0, 0.85, max(n_layers, 2)))
+    fig, axs = _axes_list(axes, len(rows), ncols, panel_size=panel_size)
+    for (name, layers), ax in zip(rows.items(), axs):
+        flat = [np.ravel(np.asarray(v, dtype=np.float64)) for _, v in layers]
+        flat = [v[np.isfinite(v)] for v in flat]
+        if log_abs:
+            logs = [np.log10(np.abs(v[v != 0])) for v in flat]
+            pooled = np.concatenate(logs) if any(len(g) for g in logs) else np.zeros(1)
+            lo, hi = np.percentile(pooled, 0.5), pooled.max()  # the tiniest 0.5 % go left
+            hi = hi if hi > lo else lo + 1
+        for k, ((label, _), v) in enumerate(zip(layers, flat)):
+            if log_abs:
+                zeros = 1 - len(logs[k]) / max(len(v), 1)
+                if zeros >= 0.005:
+                    label = f"{label}, {zeros:.0%} = 0"
+                ax.hist(10 ** np.clip(logs[k], lo, hi), bins=np.logspace(lo, hi, bins + 1),
+                        weights=np.full(len(logs[k]), 1 / max(len(v), 1)), histtype="step",
+                        lw=1.6, color=colours[k], label=label)
+            else:
+                ax.hist(v, bins=bins, density=True, histtype="step", lw=1.6,
+                        color=colours[k], label=label)
+        if log_abs:
+            ax.set_xscale("log")
+        ax.set_title(str(name))
+        ax.set_xlabel(f"|{xlabel}| (log scale)" if log_abs else xlabel)
+        ax.set_ylabel("share of values" if log_abs else "density")
+        ax.legend(fontsize="small", handlelength=1.2, borderaxespad=0.3)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_validation_curves(histories: dict, key: str = "val_accuracy", ax=None):
+    """One line per network: ``key`` (default validation accuracy) after every epoch.
+
+    histories  {name: history}, a history being a dict of per-epoch lists (Keras'
+               ``fit().history``), an object with such a ``history`` attribute (e.g. a
+               ``deepnets.TrainResult``) or a list of values. Epochs count from 1.
+    Returns the Figure.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+    else:
+        fig = ax.figure
+    for name, history in histories.items():
+        history = getattr(history, "history", history)
+        curve = history.get(key, []) if isinstance(history, dict) else list(history)
+        ax.plot(range(1, len(curve) + 1), curve, marker="o", ms=3, label=str(name))
+    ax.set(xlabel="epoch", ylabel=key.replace("val_", "validation ").replace("_", " "))
+    ax.legend(fontsize="small", ncols=2)
+    return fig
+
+
+# ----------------------------------------------------------------------------- tables
+def gradient_table(grads: dict, formatted: bool = True):
+    """Mean |grad_w| per weight matrix: one row per layer (numbered from 0, input side
+    first), one column per network; a pandas DataFrame. ``grads`` is
+    {network: [grad_w arrays]}; ``formatted`` gives strings like "2.1e-06"."""
+    import pandas as pd
+    cols = {name: [float(np.abs(np.asarray(g)).mean()) for g in grad_ws]
+            for name, grad_ws in grads.items()}
+    n_layers = max(len(c) for c in cols.values())
+    cols = {name: c + [np.nan] * (n_layers - len(c)) for name, c in cols.items()}
+    table = pd.DataFrame(cols, index=pd.Index(range(n_layers), name="layer"))
+    if formatted:
+        table = table.map(lambda v: "" if np.isnan(v) else f"{v:.1e}")
+    return table
+
+
+def accuracy_table(results: dict, published: dict | None = None,
+                   published_label: str = "published (%)"):
+    """Test accuracy (%), best validation accuracy (%) and epochs run per network,
+    plus a column of published accuracies (fractions in [0, 1]) if given; a DataFrame.
+    ``results`` is {name: object with ``test_accuracy`` and ``history``}."""
+    import pandas as pd
+    table = pd.DataFrame({
+        "test accuracy (%)": {n: 100 * r.test_accuracy for n, r in results.items()},
+        "best val. accuracy (%)": {n: 100 * max(r.history.get("val_accuracy", [np.nan]))
+                                   for n, r in results.items()},
+        "epochs": {n: len(r.history.get("val_accuracy", [])) for n, r in results.items()},
+    })
+    if published is not None:
+        table[published_label] = [100 * published.get(n, np.nan) for n in table.index]
+    return table.round(2).rename_axis("act_func")
+
+
+def dead_neuron_table(counts: dict):
+    """Dead units per hidden layer as "count (percent)", one row per layer (numbered from
+    0), one column per network; a DataFrame. ``counts`` is {network: object with
+    ``counts``, ``percentages``} (e.g. ``deepnets.DeadNeurons``). Narrow on purpose:
+    ten layers fit a phone screen."""
+    import pandas as pd
+    n_layers = max(len(d.counts) for d in counts.values())
+    cols = {name: [f"{c} ({p:.1f}%)" for c, p in zip(d.counts, d.percentages)]
+            + [""] * (n_layers - len(d.counts)) for name, d in counts.items()}
+    return pd.DataFrame(cols, index=pd.Index(range(n_layers), name="hidden layer"))

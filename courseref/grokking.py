@@ -45,12 +45,14 @@ from tqdm.auto import tqdm
 
 from courseref import activations
 
-__all__ = ["History", "one_hot", "predict", "train", "train_tanh_dropout", "train_relu_dropout"]
+__all__ = ["History", "one_hot", "predict", "train", "train_tanh_dropout", "train_relu_dropout",
+           "train_output_layer"]
 
 # act_func name -> (function, derivative computed from the function's output)
 _HIDDEN = {
     "tanh": (activations.tanh, activations.d_tanh_from_output),
     "relu": (activations.relu, activations.d_relu_from_output),
+    "sigmoid": (activations.sigmoid, activations.d_sigmoid_from_output),
 }
 
 
@@ -201,3 +203,31 @@ def train_relu_dropout(X_train, y_train, X_test, y_test, *, n_epochs: int = 100,
     return train(X_train, y_train, X_test, y_test, act_func="relu", lr=lr,
                  n_epochs=n_epochs, init_scale=(0.01, 0.01), seed=seed, progress=progress,
                  **kwargs)
+
+
+def train_output_layer(X, y, *, output: str = "sigmoid", n_classes: int = 10,
+                       n_epochs: int = 30, lr: float = 0.5, batch_size: int = 100,
+                       seed=0) -> np.ndarray:
+    """Weights W (n_features, n_classes) of a network with NO hidden layer, trained on
+    images X (n, n_features) in [0, 1] with labels y (n,): ``y_hat = out(X @ W)``.
+
+    ``output="sigmoid"`` trains every output unit on its own (one binary cross-entropy
+    per class, the Grokking book's "sigmoid output layer"); ``"softmax"`` trains them
+    together (cross-entropy of the softmax). Both gradients are (y_hat - Y) / batch_size.
+    Column k of W, reshaped to the image size, shows what output unit k looks for.
+    """
+    if output not in ("sigmoid", "softmax"):
+        raise ValueError(f"output must be 'sigmoid' or 'softmax', got {output!r}")
+    X, y = _check_data(X, y, "training data")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    Y = one_hot(y, n_classes)
+    W = rng.uniform(-0.01, 0.01, size=(X.shape[1], n_classes))
+    out = activations.sigmoid if output == "sigmoid" else (
+        lambda z: activations.softmax(z, axis=1))
+    for _ in range(n_epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X) - batch_size + 1, batch_size):
+            rows = order[start:start + batch_size]
+            y_hat = out(X[rows] @ W)
+            W -= lr * X[rows].T @ ((y_hat - Y[rows]) / batch_size)
+    return W

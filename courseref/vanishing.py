@@ -1,13 +1,14 @@
 """The vanishing-gradient experiment of the book's backpropagation chapter, with ``coursepkg.dp``.
 
-A deep, narrow binary classifier on the two-class iris data (seed 000's set-up):
+A deep, narrow binary classifier on the two-class iris data (the set-up of the
+deep.TEACHING notebooks):
 
     X (batch, 4) -> [Linear -> act_func] x n_hidden_layers -> Linear -> sigmoid -> y_hat (batch, 1)
 
 trained with ``dp.SGD`` on the summed binary cross-entropy. At every step the mean
 absolute gradient of each layer's weight matrix is recorded, so
 
-    grad_w[layer, step] = mean(|dL/dW_layer|)     shape (n_hidden_layers + 1, n_epochs)
+    grad_w[layer, step] = mean(|dL/dW_layer|)     shape (n_hidden_layers + 1, n_steps)
 
 (the last row is the output layer). The book plots ``grad_w`` for sigmoid, tanh and
 ReLU networks of depth 10 to show the gradient fading towards the input layer.
@@ -16,7 +17,7 @@ The ``vanishing_gradients`` exercise asks students to write this themselves; the
 shows only the measurements, never this module's code.
 
 >>> from courseref import vanishing
->>> result = vanishing.run("sigmoid", n_hidden_layers=10, n_epochs=200, seed=0)
+>>> result = vanishing.run("sigmoid", n_hidden_layers=10, n_steps=200, seed=0)
 >>> result.grad_w.shape, result.accuracy
 """
 
@@ -78,8 +79,9 @@ class RecordingSGD(dp.SGD):
 
 @dataclass
 class Result:
-    """grad_w (n_hidden_layers + 1, n_epochs): mean |dW| per layer and step (last row: output
-    layer); loss (n_epochs,): training loss per step; accuracy: share of the 100 flowers
+    """grad_w (n_hidden_layers + 1, n_steps): mean |dW| per layer and step (last row: output
+    layer); loss (n_steps,): the loss of each step's mini-batch, summed over its examples
+    (divide by batch_size for the mean per example); accuracy: share of the 100 flowers
     classified correctly after training."""
 
     act_func: str
@@ -88,21 +90,21 @@ class Result:
     accuracy: float
 
 
-def run(act_func, n_hidden_layers=10, n_hidden_neurons=10, n_epochs=200, lr=0.01,
+def run(act_func, n_hidden_layers=10, n_hidden_neurons=10, n_steps=200, lr=0.01,
         batch_size=32, seed=0, X=None, y=None) -> Result:
     """Train one deep net on binary iris (or on ``X`` (n, n_features), ``y`` (n,)).
 
-    ``n_epochs`` counts SGD steps, as in seed 000; ``seed`` (int or Generator) fixes the
+    ``n_steps`` counts SGD steps (one mini-batch each); ``seed`` (int or Generator) fixes the
     initial weights and the batches.
     """
     if X is None or y is None:
         X, y = load_iris_binary()
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     net = DeepNet(X.shape[1], n_hidden_neurons, n_hidden_layers, act_func, seed=rng)
-    grad_w = np.zeros((n_hidden_layers + 1, n_epochs))
+    grad_w = np.zeros((n_hidden_layers + 1, n_steps))
     optimiser = RecordingSGD(net, X, y, grad_w, hyperparam={"alpha": lr},
                              batch_size=batch_size, seed=rng)
-    optimiser.train(steps=n_epochs, print_each=0)
+    optimiser.train(steps=n_steps, print_each=0)
     y_hat = net.forward(X).value.ravel()
     accuracy = float(np.mean((y_hat > 0.5) == (np.asarray(y) == 1)))
     return Result(act_func, grad_w, np.asarray(optimiser.history), accuracy)

@@ -1,7 +1,11 @@
 """coursepkg.deepnets: Keras activation layers, the fan-in MLP, gradient flow, the
-weight cache and dead-neuron counting (seed 002's study, in Keras)."""
+weight cache and dead-neuron counting (the UvA tutorial's study, in Keras), the quiet
+TensorFlow import, and the chapter's tables and figures drawn by coursepkg.plots."""
 import dataclasses
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -10,6 +14,10 @@ import pytest
 
 from courseref import activations
 from coursepkg import deepnets as dn
+from coursepkg import plots
+from coursepkg.deepnets import _tensorflow
+
+REPO = Path(__file__).resolve().parents[2]
 
 SMALL = (32, 16)  # hidden sizes of the quick networks in these tests
 
@@ -110,7 +118,7 @@ def test_weight_gradients_one_array_per_dense_kernel(data):
     assert [g.shape for g in grads] == [(784, 8), (8, 6), (6, 10)]
     assert all(np.all(np.isfinite(g)) and np.any(g != 0) for g in grads)
     # they are gradients of the loss: a small step against them lowers it
-    loss = lambda: float(dn._loss_fn(y, net(X)))  # noqa: E731
+    loss = lambda: float(dn.loss_fn(y, net(X)))  # noqa: E731
     before = loss()
     for layer, grad_w in zip(dn.dense_layers(net), grads):
         layer.kernel.assign(np.asarray(layer.kernel) - 0.5 * grad_w)
@@ -118,7 +126,7 @@ def test_weight_gradients_one_array_per_dense_kernel(data):
 
 
 def test_sigmoid_has_the_smallest_first_layer_gradients(data):
-    """The seed's first finding: at initialisation sigmoid's input-layer gradients are
+    """The UvA tutorial's first finding: at initialisation sigmoid's input-layer gradients are
     far smaller than those of tanh and the ReLU family."""
     grads = dn.gradient_flow(data)
     first = {name: np.abs(g[0]).mean() for name, g in grads.items()}
@@ -191,25 +199,103 @@ def test_dead_neuron_counter_on_a_hand_built_network():
 
 
 def test_dead_neurons_grow_with_depth_at_initialisation(data):
-    """The seed's last finding, on the whole training subset: the 10-layer ReLU net has
+    """The UvA tutorial's last finding, on the whole training subset: the 10-layer ReLU net has
     more dead units in its deep layers than in its first ones, and than the 4-layer net."""
     counts = dn.dead_neuron_study(data)
     deep = counts["10 layers, initialisation"]
     assert len(deep.counts) == 10 and deep.sizes == list(dn.DEEP_HIDDEN_SIZES)
     assert sum(deep.percentages[5:]) > sum(deep.percentages[:2]) + 20
     assert max(deep.percentages) > max(counts["4 layers, initialisation"].percentages)
-    table = dn.dead_neuron_table(counts)
-    assert table.shape == (2, 10) and table.iloc[1, 0].endswith("%)")
+    table = plots.dead_neuron_table(counts)  # one row per layer: narrow enough for a phone
+    assert table.shape == (10, 2) and table.iloc[0, 1].endswith("%)")
+    assert list(table.index) == list(range(10)) and table.iloc[9, 0] == ""
 
 
 # ----------------------------------------------------------------- figures
 
-def test_figures_have_one_row_per_activation_and_one_panel_per_layer(tiny, tmp_path):
+def test_figures_have_one_panel_per_network_and_one_curve_per_layer(tiny):
     nets = {name: dn.build_mlp(name, hidden_sizes=SMALL, seed=0) for name in ("tanh", "relu")}
     grads = {name: dn.weight_gradients(net, tiny.X_train[:32], tiny.y_train[:32])
              for name, net in nets.items()}
-    fig = dn.plot_gradient_flow(grads)
-    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2 * 3  # 2 weight layers + output
+    fig = plots.plot_layer_distributions(grads, log_abs=True, xlabel="grad_w")
+    axs = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in axs] == ["tanh", "relu"]
+    assert all(len(ax.patches) == 3 for ax in axs)  # 2 hidden weight matrices + output
     results = {name: dn.TrainResult(net, config={}) for name, net in nets.items()}
-    assert len(dn.plot_activation_distributions(results, tiny.X_train[:32]).axes) == 2 * 2
-    assert len(dn.plot_activation_distributions(results, tiny.X_train[:32], include_dense=True).axes) == 2 * 4
+    values = dn.activation_values(results, tiny.X_train[:32])
+    assert list(values["relu"]) == ["hidden layer 0", "hidden layer 1"]
+    assert values["relu"]["hidden layer 1"].shape == (32, SMALL[1])
+    assert (values["relu"]["hidden layer 0"] >= 0).all()  # ReLU outputs, not Dense outputs
+    with_dense = dn.activation_values(results, tiny.X_train[:32], include_dense=True)
+    assert list(with_dense["tanh"]) == ["layer 0 - Dense", "layer 1 - tanh",
+                                        "layer 2 - Dense", "layer 3 - tanh"]
+
+
+def test_gradient_table_has_one_row_per_layer_and_one_column_per_network(tiny):
+    net = dn.build_mlp("tanh", hidden_sizes=SMALL, seed=0)
+    grads = {"tanh": dn.weight_gradients(net, tiny.X_train[:32], tiny.y_train[:32])}
+    table = plots.gradient_table(grads, formatted=False)
+    assert list(table.index) == [0, 1, 2] and list(table.columns) == ["tanh"]
+    np.testing.assert_allclose(table["tanh"], [np.abs(g).mean() for g in grads["tanh"]])
+
+
+def test_accuracy_table_puts_the_published_numbers_beside_ours(tiny):
+    results = {"relu": dn.TrainResult(None, {}, {"val_accuracy": [0.5, 0.7, 0.6]}, 0.65)}
+    table = plots.accuracy_table(results, dn.TUTORIAL_TEST_ACCURACY, "UvA tutorial (%)")
+    assert table.loc["relu"].to_dict() == {"test accuracy (%)": 65.0, "best val. accuracy (%)": 70.0,
+                                           "epochs": 3, "UvA tutorial (%)": 88.65}
+
+
+# ----------------------------------------------------------------- cache folder, data lines
+
+def test_model_cache_is_outside_the_source_tree_by_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSEPKG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    default = dn.default_cache_dir()
+    assert not default.resolve().is_relative_to(REPO) and default.name == "deepnets"
+    monkeypatch.setenv("COURSEPKG_CACHE_DIR", str(tmp_path / "c"))
+    assert dn.default_cache_dir() == tmp_path / "c" / "deepnets"
+
+
+def test_data_summary_prints_short_lines(data):
+    assert all(len(line) <= 80 for line in data.summary().splitlines())
+    assert data.summary().startswith("data: ")
+
+
+# ----------------------------------------------------------------- quiet TensorFlow
+
+def test_importing_deepnets_shows_no_tensorflow_start_up_noise(tmp_path):
+    """A fresh interpreter with neither variable set, as when a student runs the chapter:
+    no oneDNN, CUDA-driver or cuInit lines on stderr, and the variables were set."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES", "COURSEPKG_GPU")}
+    code = ("import os, coursepkg.deepnets as dn; dn.build_mlp('relu', hidden_sizes=(4,))"
+            "(__import__('numpy').zeros((1, 784), 'float32'));"
+            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], repr(os.environ.get('CUDA_VISIBLE_DEVICES')))")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for noise in ("cuInit", "oneDNN", "cuda drivers", "absl::InitializeLog", "cpu_feature_guard"):
+        assert noise not in proc.stderr, proc.stderr[-2000:]
+    expected_cuda = "None" if _tensorflow.gpu_wanted() else "''"
+    assert proc.stdout.split() == ["2", expected_cuda]
+
+
+def test_quiet_import_keeps_lines_that_are_not_start_up_noise():
+    noise = ["WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+             "I0000 00:00:1796160333.48 24671 port.cc:153] oneDNN custom operations are on. You may",
+             "I0000 00:00:1796160333.48 24671 cudart_stub.cc:31] Could not find cuda drivers on your",
+             "E0000 00:00:1796160339.40 24671 cuda_platform.cc:52] failed call to cuInit: INTERNAL"]
+    assert not any(_tensorflow.keep_line(line, gpu=False) for line in noise)
+    assert _tensorflow.keep_line(noise[3], gpu=True)  # with a GPU, a CUDA failure matters
+    real = "E0000 00:00:1.0 1 op_kernel.cc:1] OOM when allocating tensor with shape[784,512]"
+    assert _tensorflow.keep_line(real, gpu=False)
+    assert _tensorflow.keep_line("Traceback (most recent call last):", gpu=False)
+
+
+def test_what_the_loader_says_about_the_data_is_printed_in_short_lines(capsys):
+    dn.load_study_data(source="subset")
+    out = capsys.readouterr().out
+    assert "MNIST" in out  # the loader still says which images these are
+    assert max(len(line) for line in out.splitlines()) <= dn.study_data.WRAP

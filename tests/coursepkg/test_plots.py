@@ -155,3 +155,68 @@ def test_helpers_never_call_show(monkeypatch):
     monkeypatch.setattr(plt, "show", fail)
     plots.plot_activation_grid([("tanh", *CURVES["tanh"])])
     plots.plot_layer_histograms([np.ones(3)])
+
+
+# ----------------------------------------------------------------------------- readability
+COLUMN_PX = 730  # the book's content column at 1280 px
+DPI = 100        # matplotlib's and the book build's figure resolution
+
+
+def smallest_rendered_text_px(fig) -> float:
+    """Height in page pixels of the figure's smallest text, as the book shows it: font
+    size (pt) at DPI, scaled down when the saved image is wider than the column."""
+    import io
+    import struct
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=DPI, bbox_inches="tight", format="png")
+    width = struct.unpack(">I", buf.getvalue()[16:20])[0]
+    scale = min(1.0, COLUMN_PX / width)
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0]
+    return min(sizes) * DPI / 72 * scale
+
+
+def test_figures_text_is_at_least_9_px_at_the_books_column_width():
+    rng = np.random.default_rng(0)
+    networks = {f"net {i}": [rng.lognormal(-8 + i, 1, size=500) * (rng.random(500) > 0.2)
+                             for i in range(5)] for i in range(6)}  # 6 networks x 5 layers
+    ten = [(f"act {i}", np.tanh, lambda x: 1 - np.tanh(x) ** 2) for i in range(10)]
+    figures = {
+        "gradients": plots.plot_layer_distributions(networks, log_abs=True, xlabel="grad_w"),
+        "outputs": plots.plot_layer_distributions(networks),
+        "ten activations": plots.plot_activation_grid(ten),
+        "histograms": plots.plot_layer_histograms([rng.normal(size=50) for _ in range(6)]),
+        "validation": plots.plot_validation_curves({f"net {i}": [0.1, 0.5, 0.8] for i in range(6)}),
+    }
+    for name, fig in figures.items():
+        assert smallest_rendered_text_px(fig) >= 9, name
+
+
+def test_layer_distributions_draw_each_layers_share_of_values_on_a_log_axis():
+    values = {"net": {"layer 0": np.array([1e-6, 1e-6, 0.0, 0.0]), "layer 1": np.array([1e-2, 1e-4])}}
+    fig = plots.plot_layer_distributions(values, log_abs=True, bins=4)
+    (ax,) = visible_axes(fig)
+    assert ax.get_xscale() == "log" and ax.get_ylabel() == "share of values"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["layer 0, 50% = 0", "layer 1"]
+    first, second = ax.patches  # one outline (step) patch per layer
+    ys0 = first.get_xy()[:, 1]
+    assert ys0.max() == pytest.approx(0.5)  # two of four values in one bin, zeros left out
+    assert second.get_xy()[:, 1].max() == pytest.approx(0.5)
+
+
+def test_layer_distributions_reject_bad_input():
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plots.plot_layer_distributions([np.ones(3)])
+    with pytest.raises(ValueError, match=r"values\['a'\] must be a dict"):
+        plots.plot_layer_distributions({"a": np.ones(3)})
+
+
+def test_tables_put_layers_in_rows_numbered_from_0():
+    from types import SimpleNamespace as NS
+    grads = {"a": [np.full((2, 2), -2.0), np.ones((2, 1))], "b": [np.ones(3)]}
+    table = plots.gradient_table(grads)
+    assert list(table.index) == [0, 1] and table.loc[0, "a"] == "2.0e+00" and table.loc[1, "b"] == ""
+    dead = {"x": NS(counts=[1, 0], percentages=[50.0, 0.0])}
+    assert plots.dead_neuron_table(dead)["x"].tolist() == ["1 (50.0%)", "0 (0.0%)"]

@@ -91,7 +91,7 @@ def test_dropout_changes_training_but_not_prediction(mnist_small):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(act_func="sigmoid"), "act_func must be one of"),
+    (dict(act_func="softsign"), "act_func must be one of"),
     (dict(keep_prob=0.0), "keep_prob"),
     (dict(lr=-1.0), "lr must be positive"),
     (dict(batch_size=10_000), "larger than"),
@@ -113,3 +113,28 @@ def test_progress_bar_reports_accuracies(mnist_small, capsys):
     grokking.train(X_train, y_train, X_test, y_test, n_epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "tanh+dropout" in err and "test=" in err
+
+
+def test_sigmoid_hidden_layer_learns_too(mnist_small):
+    X_train, y_train, X_test, y_test = mnist_small
+    run = grokking.train(X_train, y_train, X_test, y_test, act_func="sigmoid", lr=0.2,
+                         n_epochs=5, seed=0)
+    assert run.test_acc[-1] > 0.3  # ten classes: chance is 0.1
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+def test_output_layer_weights_look_for_their_digit(mnist_small, output):
+    """Trained without a hidden layer, unit k's weights correlate best with the average
+    image of digit k (the Grokking book's weight images), and classify well above chance."""
+    X_train, y_train, X_test, y_test = mnist_small
+    W = grokking.train_output_layer(X_train, y_train, output=output, n_epochs=10, seed=0)
+    assert W.shape == (784, 10)
+    assert np.mean((X_test @ W).argmax(axis=1) == y_test) > 0.7
+    means = np.stack([X_train[y_train == k].mean(axis=0) for k in range(10)])
+    corr = np.corrcoef(np.vstack([W.T, means]))[:10, 10:]
+    assert (corr.argmax(axis=1) == np.arange(10)).sum() >= 8
+
+
+def test_output_layer_rejects_an_unknown_output():
+    with pytest.raises(ValueError, match="'sigmoid' or 'softmax'"):
+        grokking.train_output_layer(np.zeros((2, 3)), np.array([0, 1]), output="tanh")

@@ -12,8 +12,8 @@ from courseref import vanishing  # noqa: E402
 
 
 def test_sigmoid_gradient_vanishes_towards_the_input_but_relu_does_not():
-    sig = vanishing.run("sigmoid", n_hidden_layers=10, n_epochs=30, seed=0)
-    relu = vanishing.run("relu", n_hidden_layers=10, n_epochs=30, seed=0)
+    sig = vanishing.run("sigmoid", n_hidden_layers=10, n_steps=30, seed=0)
+    relu = vanishing.run("relu", n_hidden_layers=10, n_steps=30, seed=0)
     assert sig.grad_w.shape == (11, 30)
     first, last = sig.grad_w[0].mean(), sig.grad_w[-1].mean()
     assert first < 1e-3 * last                      # many orders of magnitude smaller
@@ -24,7 +24,7 @@ def test_grad_w_rows_are_the_weight_gradients_of_each_layer():
     """Row k equals mean |dL/dW| of layer k at that step, recomputed independently."""
     X = np.random.default_rng(0).normal(size=(8, 4))
     y = np.array([0, 1] * 4)
-    res = vanishing.run("tanh", n_hidden_layers=2, n_hidden_neurons=3, n_epochs=1,
+    res = vanishing.run("tanh", n_hidden_layers=2, n_hidden_neurons=3, n_steps=1,
                         batch_size=8, seed=5, X=X, y=y)
     rng = np.random.default_rng(5)
     net = vanishing.DeepNet(4, 3, 2, "tanh", seed=rng)
@@ -35,12 +35,12 @@ def test_grad_w_rows_are_the_weight_gradients_of_each_layer():
 
 
 def test_training_reaches_full_accuracy_with_tanh():
-    assert vanishing.run("tanh", n_hidden_layers=3, n_epochs=150, seed=0).accuracy == 1.0
+    assert vanishing.run("tanh", n_hidden_layers=3, n_steps=150, seed=0).accuracy == 1.0
 
 
 def test_unknown_activation_is_rejected_with_the_accepted_names():
     with pytest.raises(ValueError, match="act_func must be one of sigmoid, tanh, relu"):
-        vanishing.run("step", n_epochs=1)
+        vanishing.run("step", n_steps=1)
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +103,18 @@ def test_plot_grad_w_never_calls_show(monkeypatch):
 
     monkeypatch.setattr(plt, "show", fail)
     vanishing.plot_grad_w(np.ones((2, 3)))
+
+
+def test_plot_grad_w_text_is_at_least_9_px_at_the_books_column_width():
+    """The book's Fig. of an 11-layer grad_w, legend outside: font px x image scale >= 9."""
+    import io
+    import struct
+
+    import matplotlib.text
+    fig = vanishing.plot_grad_w(np.abs(np.random.default_rng(0).normal(size=(11, 50))))
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=100, bbox_inches="tight", format="png")
+    scale = min(1.0, 730 / struct.unpack(">I", buf.getvalue()[16:20])[0])
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip()]
+    assert min(sizes) * 100 / 72 * scale >= 9
