@@ -155,7 +155,11 @@ def _modules_imported_by(text: str, here: Path) -> set[Path]:
         else:
             folder = here if pkg == "." else REPO / pkg
             stems = [sub] if sub else [n.split()[0] for n in names.split(",") if n.strip()]
-        found |= {folder / f"{stem}.py" for stem in stems if (folder / f"{stem}.py").is_file()}
+        for stem in stems:
+            if (folder / f"{stem}.py").is_file():
+                found.add(folder / f"{stem}.py")
+            elif (folder / stem).is_dir():               # a subpackage: all its modules
+                found |= set((folder / stem).glob("*.py"))
     return found
 
 
