@@ -150,3 +150,20 @@ def test_each_page_offers_one_search_box_and_no_empty_index(html_dir, server, br
         assert "genindex" not in page.content(), f"{doc} links to the general index"
     page.close()
     assert set(counts.values()) == {1}, f"visible search boxes per page at {width} px: {counts}"
+
+
+def test_launch_buttons_open_committed_ipynb_twins_and_no_unconfigured_hub(html_dir):
+    from booktools import REPO
+    import yaml
+    repo_url = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
+    slug = repo_url.rstrip("/").split("github.com/")[1]
+    checked = 0
+    for doc in toc_pages():
+        page = (html_dir / f"{doc}.html").read_text()
+        assert "jupyterhub.example.org" not in page and "hub/user-redirect" not in page, doc
+        for link in re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page):
+            checked += 1
+            assert link.startswith(f"https://colab.research.google.com/github/{slug}/blob/"), link
+            path = link.split("/blob/", 1)[1].split("/", 1)[1]
+            assert path.endswith(".ipynb") and (REPO / path).is_file(), f"{doc}: Colab opens {path}"
+    assert checked >= 3, "no Colab launch links found"
