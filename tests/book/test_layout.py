@@ -217,7 +217,10 @@ def test_figure_text_is_large_enough_to_read(html_dir, server, browser, device):
                 problems.append(
                     f"{doc} at {WIDTHS[device]} px: figure {img['src']} ({img['alt']}...): smallest "
                     f"text {text_pt:.3g} pt at {dpi:g} dpi = {text_pt * dpi / 72:.1f} px, shown at "
-                    f"{img['shown']:.0f} of {img['natural']} px -> {px:.1f} px < {MIN_TEXT_PX:g} px")
+                    f"{img['shown']:.0f} of {img['natural']} px -> {px:.1f} px < {MIN_TEXT_PX:g} px; "
+                    f"at {text_pt:.3g} pt the figure may be at most "
+                    f"{text_pt * img['shown'] / (72 * MIN_TEXT_PX):.1f} in wide "
+                    f"(after bbox_inches='tight'), or its text larger")
         page.close()
     assert n_figures > 0, "no matplotlib figure found: is the PNG metadata check still right?"
     assert not problems, "\n".join(problems)
