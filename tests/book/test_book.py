@@ -1,77 +1,20 @@
-"""The rendered book: a real clean build, then every page checked in headless Chromium.
-
-The build runs ``jupyter-book build <repo> --warningiserror --keep-going`` with
-``--path-output`` in a temporary directory, so it starts with an empty jupyter-cache (a
-real clean build that executes every chapter) and never touches the developer's _build.
-Set ``COURSE_BOOK_HTML=/path/to/_build/html`` to check an existing build instead (for
-iterating on these tests; the default always builds).
-
-The browser is Debian's /usr/bin/chromium driven by Playwright (nothing downloads a
-browser), with a new empty profile, reading the book from a local http.server on
-127.0.0.1. Set ``BOOK_SCREENSHOT_DIR`` to keep a screenshot of every page.
-"""
+"""The rendered book: every TOC page built, no solution published, math offline, and
+every page loads in headless Chromium without errors, broken links or raw TeX (the build,
+server and browser fixtures are in conftest.py). Set ``BOOK_SCREENSHOT_DIR`` to keep a
+screenshot of every page."""
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from booktools import toc_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
-
-
-def toc_pages() -> list[str]:
-    """Every document of _toc.yml, in reading order, e.g. 'book/intro'."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-            for part in entry.get("parts", []):
-                walk(part.get("chapters"))
-
-    walk(toc.get("chapters"))
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return [re.sub(r"\.(md|ipynb)$", "", p) for p in pages]
-
-
-@pytest.fixture(scope="module")
-def html_dir(tmp_path_factory) -> Path:
-    existing = os.environ.get("COURSE_BOOK_HTML")
-    if existing:
-        return Path(existing)
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [str(jupyter_book), "build", str(REPO), "--path-output", str(out),
-         "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, timeout=1500,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg"})
-    elapsed = time.perf_counter() - start
-    print(f"\nclean book build: {elapsed:.0f} s")
-    assert proc.returncode == 0, (
-        f"jupyter-book build failed (exit {proc.returncode}) after {elapsed:.0f} s:\n"
-        + proc.stdout[-6000:] + "\n" + proc.stderr[-6000:])
-    return out / "_build" / "html"
 
 
 def test_every_toc_page_is_built_and_no_solution_is_published(html_dir):
@@ -96,38 +39,6 @@ def test_math_is_shipped_for_offline_use(html_dir):
     scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', page, flags=re.I)
     assert scripts and all(not s.startswith(("http:", "https:", "//")) for s in scripts), scripts
     assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
-
-
-# ----------------------------------------------------------------------------- browser
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(html_dir):
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make bootstrap` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
 
 
 def _ids_in(html_file: Path) -> set[str]:
@@ -207,12 +118,52 @@ def test_every_page_renders_in_chromium(html_dir, server, browser):
     assert not problems, "\n".join(problems)
 
 
-def test_search_finds_vanishing(server, browser):
+def test_search_finds_vanishing_and_shows_snippets(server, browser):
     page = browser.new_page()
     page.goto(urljoin(server, "search.html?q=vanishing"), wait_until="networkidle")
     page.wait_for_selector("#search-results li", timeout=30_000)
-    links = page.evaluate(
-        "() => Array.from(document.querySelectorAll('#search-results li a'), a => a.href)")
+    page.wait_for_selector("#search-results li p.context", timeout=30_000)
+    results = page.evaluate("""() => Array.from(document.querySelectorAll('#search-results li'), li => ({
+        href: li.querySelector('a').href,
+        snippet: (li.querySelector('p.context') || {}).textContent || ''}))""")
     page.close()
-    assert any("vanishing_gradient" in link for link in links), links
+    assert any("vanishing_gradient" in r["href"] for r in results), results
+    with_snippet = [r for r in results if "vanish" in r["snippet"].lower()]
+    assert with_snippet, f"no result shows a snippet with the search word: {results}"
 
+
+_VISIBLE_SEARCH_JS = """() => Array.from(document.querySelectorAll(
+    'form.bd-search input[type=search], .search-button-field, .search-button'))
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0
+                 && getComputedStyle(e).visibility !== 'hidden'; }).length"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_each_page_offers_one_search_box_and_no_empty_index(html_dir, server, browser, width):
+    assert not (html_dir / "genindex.html").exists(), "an empty general index is published"
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    counts = {}
+    for doc in ["book/intro", "book/activation_zoo", "book/references"]:
+        page.goto(urljoin(server, f"{doc}.html"), wait_until="networkidle")
+        counts[doc] = page.evaluate(_VISIBLE_SEARCH_JS)
+        assert "genindex" not in page.content(), f"{doc} links to the general index"
+    page.close()
+    assert set(counts.values()) == {1}, f"visible search boxes per page at {width} px: {counts}"
+
+
+def test_launch_buttons_open_committed_ipynb_twins_and_no_unconfigured_hub(html_dir):
+    from booktools import REPO
+    import yaml
+    repo_url = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
+    slug = repo_url.rstrip("/").split("github.com/")[1]
+    checked = 0
+    for doc in toc_pages():
+        page = (html_dir / f"{doc}.html").read_text()
+        assert "jupyterhub.example.org" not in page and "hub/user-redirect" not in page, doc
+        for link in re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page):
+            checked += 1
+            assert link.startswith(f"https://colab.research.google.com/github/{slug}/blob/"), link
+            path = link.split("/blob/", 1)[1].split("/", 1)[1]
+            assert path.endswith(".ipynb") and (REPO / path).is_file(), f"{doc}: Colab opens {path}"
+    assert checked >= 3, "no Colab launch links found"
