@@ -102,7 +102,7 @@ def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 3)
         ax.axvline(0, color="0.7", lw=0.8, zorder=0)
         ax.set_title(title)
         ax.set_xlabel("x")
-        ax.legend(loc="upper left", fontsize="small")
+        ax.legend(loc="upper left")
     return fig
 
 
@@ -146,7 +146,7 @@ def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
 # ----------------------------------------------------------------------------- layer distributions
 def plot_layer_distributions(values: dict, log_abs: bool = False, bins: int = 40,
                              ncols: int = 2, axes=None, xlabel: str = "value",
-                             title: str | None = None, panel_size=(3.6, 2.6)):
+                             title: str | None = None, panel_size=(2.9, 2.8)):
     """One panel per network, one outline histogram per layer in it.
 
     values   {network name: {layer label: array}} or {network name: [arrays]} (labelled
@@ -201,7 +201,7 @@ def plot_layer_distributions(values: dict, log_abs: bool = False, bins: int = 40
         ax.set_title(str(name))
         ax.set_xlabel(f"|{xlabel}| (log scale)" if log_abs else xlabel)
         ax.set_ylabel("share of values" if log_abs else "density")
-        ax.legend(fontsize="small", handlelength=1.2, borderaxespad=0.3)
+        ax.legend(handlelength=1.0, labelspacing=0.25, borderaxespad=0.3)
     if title:
         fig.suptitle(title)
     return fig
@@ -216,7 +216,7 @@ def plot_validation_curves(histories: dict, key: str = "val_accuracy", ax=None):
     Returns the Figure.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+        fig, ax = plt.subplots(figsize=(5.8, 3.8), layout="constrained")
     else:
         fig = ax.figure
     for name, history in histories.items():
@@ -224,7 +224,7 @@ def plot_validation_curves(histories: dict, key: str = "val_accuracy", ax=None):
         curve = history.get(key, []) if isinstance(history, dict) else list(history)
         ax.plot(range(1, len(curve) + 1), curve, marker="o", ms=3, label=str(name))
     ax.set(xlabel="epoch", ylabel=key.replace("val_", "validation ").replace("_", " "))
-    ax.legend(fontsize="small", ncols=2)
+    ax.legend(ncols=2)
     return fig
 
 

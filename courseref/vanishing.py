@@ -130,7 +130,7 @@ def plot_grad_w(grad_w, log: bool = True, ax=None, layer_labels=None, xlabel: st
     if len(labels) != n_layers:
         raise ValueError(f"got {len(labels)} layer_labels for {n_layers} rows of grad_w")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+        fig, ax = plt.subplots(figsize=(5.8, 4), layout="constrained")
     else:
         fig = ax.figure
     colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, n_layers))
@@ -143,7 +143,7 @@ def plot_grad_w(grad_w, log: bool = True, ax=None, layer_labels=None, xlabel: st
     ax.set_ylabel("mean |dL/dW|" + (" (log scale)" if log else ""))
     ax.set_title(title)
     if n_layers <= 4:
-        ax.legend(fontsize="small")
+        ax.legend()
     else:  # many layers: keep the legend off the curves
-        ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
