@@ -11,7 +11,7 @@ PYTHON       ?= python3
 VENV         ?= .venv
 PY           := $(VENV)/bin/python
 STAMP        := $(VENV)/.installed
-APT_PACKAGES := bubblewrap chromium fonts-dejavu-core
+APT_PACKAGES := bubblewrap chromium fonts-dejavu-core postgresql
 PYTEST_ARGS  ?=
 
 # Quiet TensorFlow's C++ start-up log in book cells and tests.
