@@ -56,7 +56,7 @@ def _choose(student: str, folder: Path, assignment_id: str, report: CollectRepor
     others = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                     if p.is_file() and p.suffix != ".ipynb"
                     and not SKIP.intersection(p.relative_to(folder).parts))
-    if others:
+    if others and notebooks:
         report.note(report.collected, student, "ignored non-notebook files: " + ", ".join(others))
     named = [p for p in notebooks if p.name == f"{assignment_id}.ipynb"]
     if len(named) == 1:
@@ -150,9 +150,6 @@ def _lms_candidates(course: Course, root: Path, assignment_id: str, report: Coll
     for student, files in sorted(owners.items()):
         notebooks = [(i, p) for i, p in files if i.filename.endswith(".ipynb")]
         others = sorted(i.filename for i, p in files if not i.filename.endswith(".ipynb"))
-        if others:
-            report.note(report.collected, student, "ignored non-notebook files: "
-                        + ", ".join(others))
         # Canvas names a resubmitted file tiny-1.ipynb, tiny-2.ipynb, ...
         named = [(i, p) for i, p in notebooks
                  if re.sub(r"-\d+(?=\.ipynb$)", "", Path(i.filename).name)
@@ -169,6 +166,9 @@ def _lms_candidates(course: Course, root: Path, assignment_id: str, report: Coll
                        + ", ".join(i.filename for i, _ in notebooks) + "; not collected")
             report.note(report.problems, student, problem)
             continue
+        if others:
+            report.note(report.collected, student, "ignored non-notebook files: "
+                        + ", ".join(others))
         report.lms_names[student] = info
         stamp = None
         if info.timestamp:
