@@ -14,9 +14,9 @@ One `Course` object is handed to every command. It mirrors autograder/nbgrader_c
 
 nbgrader configuration, lowest precedence first (`Course.config`):
   1. autograder/nbgrader_config.py (course id, stubs, feedback steps; the course paths)
-  2. the instructor's nbgrader_config.py files in nbgrader's own order: every folder of
-     `jupyter --paths` (config), system ones first and the user's (~/.jupyter or
-     $JUPYTER_CONFIG_DIR) last, then the one in the current directory
+  2. the instructor's nbgrader_config.py/.json files in nbgrader's own order: the folders
+     of `jupyter --paths` (config) from the last to the first (/etc/jupyter, ...,
+     ~/.jupyter or $JUPYTER_CONFIG_DIR, $JUPYTER_CONFIG_PATH), then the current directory
   3. this Course's folders (root, source, release) and, when given, its gradebook URL
      (--db-url / AUTOGRADER_DB_URL) and exchange root (AUTOGRADER_EXCHANGE_DIR).
 The gradebook URL is `Course.db_url`: the explicit one, else `CourseDirectory.db_url` from
@@ -53,22 +53,29 @@ class UsageError(Exception):
 
 
 def instructor_config_files() -> list[Path]:
-    """The nbgrader_config.py files plain `nbgrader` reads besides ours, lowest precedence
-    first: the config folders of `jupyter --paths` from system to user, then the current
-    directory (skipped when it is autograder/ itself: that file is layer 1)."""
-    from jupyter_core.paths import jupyter_config_path
-    folders = list(reversed(jupyter_config_path())) + [os.getcwd()]
+    """The nbgrader_config.py/.json files plain `nbgrader` reads besides ours, lowest
+    precedence first: the config folders of `jupyter --paths` from last to first (system
+    /etc/jupyter, the environment's, then ~/.jupyter or $JUPYTER_CONFIG_DIR, then
+    $JUPYTER_CONFIG_PATH), then the current directory (skipped when it is autograder/
+    itself: that file is layer 1)."""
+    from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
+    folders = jupyter_config_path()
+    if jupyter_config_dir() not in folders:
+        folders.insert(0, jupyter_config_dir())
     files = []
-    for folder in folders:
-        path = Path(folder) / "nbgrader_config.py"
-        if path.is_file() and path.resolve() != CONFIG_FILE and path not in files:
-            files.append(path)
+    for folder in [*reversed(folders), os.getcwd()]:
+        for name in ("nbgrader_config.py", "nbgrader_config.json"):
+            path = Path(folder) / name
+            if path.is_file() and path.resolve() != CONFIG_FILE and path not in files:
+                files.append(path)
     return files
 
 
 def _load(path: Path) -> Config:
+    from traitlets.config.loader import JSONFileConfigLoader
+    loader = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
     try:
-        return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        return loader(path.name, path=str(path.parent)).load_config()
     except Exception as error:
         raise UsageError(f"cannot read nbgrader config {path}: {type(error).__name__}: "
                          f"{error}") from error

@@ -26,8 +26,8 @@ FORMATS = ("nbgrader", "canvas", "moodle")
 
 
 def _grades(course: Course):
-    """(assignment ids, {student id: (last, first, email)}, {(aid, sid): score},
-    {aid: max score})."""
+    """(assignment ids, {student id: (last, first, email)}, {(aid, sid): score after the
+    late penalty}, {aid: max score})."""
     from nbgrader.api import MissingEntry
     with course.gradebook() as gb:
         assignments = sorted(a.name for a in gb.assignments)
@@ -39,9 +39,12 @@ def _grades(course: Course):
             max_scores[aid] = assignment.max_score
             for sid in students:
                 try:
-                    scores[aid, sid] = gb.find_submission(aid, sid).score
+                    submission = gb.find_submission(aid, sid)
                 except MissingEntry:
-                    pass
+                    continue
+                # as nbgrader's CSV: the raw score minus the late penalty, never below 0
+                scores[aid, sid] = max(0.0, submission.score
+                                       - (submission.late_submission_penalty or 0.0))
     return assignments, students, scores, max_scores
 
 

@@ -69,6 +69,8 @@ def test_canvas_export_has_canvas_columns_points_row_and_scores(graded, tmp_path
     assert rows[1][5] == f"{tiny.MAX_SCORE:g}"
     with course.gradebook() as gb:
         expected = {s: f"{gb.find_submission('tiny', s).score:g}" for s in ("alice", "bob")}
+        assert all(gb.find_submission("tiny", s).late_submission_penalty == 0
+                   for s in ("alice", "bob"))
     by_sis = {r[2]: r for r in rows[2:]}
     assert by_sis["alice"][:4] == ["Alice Smith", "12345", "alice", "alice@uni.example"]
     assert by_sis["alice"][5] == expected["alice"] and by_sis["bob"][5] == expected["bob"]
