@@ -221,7 +221,8 @@ def collect(course: Course, assignment_id: str, source: Path,
     source = Path(source)
     if not source.exists():
         raise UsageError(f"{source} does not exist; SOURCE must be a folder of "
-                         "<student>/<file>.ipynb or <student>.ipynb, or a .zip of one")
+                         "<student>/<file>.ipynb or <student>.ipynb, a Canvas or Moodle "
+                         ".zip, or nbgrader zip_collect's downloaded/<ID> folder")
     register(course, assignment_id)
     report = CollectReport(assignment_id)
     with tempfile.TemporaryDirectory(prefix="autograder-collect-") as tmp:
@@ -242,6 +243,9 @@ def collect(course: Course, assignment_id: str, source: Path,
         if lms.looks_like_lms(names, named_regexp):
             found = _lms_candidates(course, root, assignment_id, report, roster, named_regexp)
         else:
+            if roster is not None:
+                report.ignored.append("the roster (SOURCE is not a Canvas/Moodle download: "
+                                      "folder and file names are the student ids)")
             found = _candidates(root, assignment_id, report)
         students = []
         for student, notebook, timestamp in found:
@@ -263,8 +267,11 @@ def collect(course: Course, assignment_id: str, source: Path,
             if dest.is_file() and dest.read_bytes() != data:
                 report.note(report.collected, student, "replaces an earlier hand-in")
             atomic_write(dest, data)
+            stale = dest.parent / "timestamp.txt"
             if timestamp is not None:
-                atomic_write(dest.parent / "timestamp.txt", timestamp)
+                atomic_write(stale, timestamp)
+            elif stale.is_file():   # the earlier hand-in's time must not stick to this one
+                stale.unlink()
             report.collected.setdefault(student, [])
             students.append(student)
     with course.gradebook() as gb:

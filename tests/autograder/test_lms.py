@@ -148,3 +148,17 @@ def test_roster_with_missing_columns_or_duplicates_is_refused(tmp_path):
     bad.write_text("lms_id,student_id\n1,a\n1,b\n")
     with pytest.raises(UsageError, match="line 3.*already on line 2"):
         Roster.load(bad)
+
+
+def test_a_later_on_time_hand_in_does_not_keep_the_earlier_late_time(course, tmp_path):
+    with course.gradebook() as gb:
+        gb.update_or_create_assignment("tiny", duedate=DUE)
+    late = _zip(tmp_path / "late.zip", {"jonesbob_LATE_23456_1_tiny.ipynb": _nb(course)})
+    collect(course, "tiny", late)
+    stamp = course.submitted("23456", "tiny").parent / "timestamp.txt"
+    assert stamp.is_file()
+    again = _zip(tmp_path / "again.zip", {"jonesbob_23456_2_tiny.ipynb":
+                                          _nb(course, tiny.PARTIAL)})
+    report = collect(course, "tiny", again)
+    assert any("replaces an earlier hand-in" in n for n in report.collected["23456"])
+    assert not stamp.exists()
