@@ -112,6 +112,10 @@ def test_exchange_round_trip_with_two_students(course, hub, capsys):
         return _ok(subprocess.run([*nbgrader, *argv], cwd=PACKAGE_DIR, env=env,
                                   capture_output=True, text=True, timeout=300))
 
+    check = _as(alice, alice_home, sys.executable, "-c", "import nbgrader")
+    assert check.returncode == 0, ("a student account cannot run the project's Python "
+                                   f"({sys.executable}); make the venv world-readable "
+                                   f"(chmod -R o+rX): {check.stderr}")
     started = time.monotonic()
     instructor("release_assignment", "tiny")
     for user, home, answers in ((alice, alice_home, tiny.CORRECT), (bob, bob_home, tiny.PARTIAL)):
