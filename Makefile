@@ -19,7 +19,7 @@ UV_VERSION   := 0.13.9
 # The lock is compiled for CPython >= 3.11.5 on this platform (Linux x86_64).
 LOCK_PYTHON  := 3.11.5
 UPGRADE      ?=
-APT_PACKAGES := bubblewrap chromium fonts-dejavu-core
+APT_PACKAGES := bubblewrap chromium fonts-dejavu-core postgresql
 PYTEST_ARGS  ?=
 
 # Quiet TensorFlow's C++ start-up log in book cells and tests.

@@ -1,5 +1,5 @@
 """Command line: python -m autograder release | validate | collect | grade | feedback |
-export | status | demo. Each sub-command is a thin shell around one module."""
+export | status | formgrader | demo. Each sub-command is a thin shell around one module."""
 import argparse
 import os
 import sys
@@ -39,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("collect", help="copy hand-ins into the course, register students")
     p.add_argument("id", metavar="ID")
     p.add_argument("source", type=Path, metavar="SOURCE",
-                   help="folder of <student>/<file>.ipynb or <student>.ipynb, or a .zip")
+                   help="folder of <student>/<file>.ipynb or <student>.ipynb, a Canvas or "
+                        "Moodle submissions .zip, or nbgrader zip_collect's downloaded/<ID>")
+    p.add_argument("--roster", type=Path, metavar="CSV",
+                   help="CSV with columns lms_id,student_id[,name,email]: LMS user id -> "
+                        "student id (default: the LMS user id)")
 
     p = sub.add_parser("grade", help="autograde hand-ins in sandboxed kernels")
     p.add_argument("id", metavar="ID")
@@ -60,8 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests left out")
     p.add_argument("id", metavar="ID")
 
-    p = sub.add_parser("export", help="grades as CSV in nbgrader's columns")
+    p = sub.add_parser("export", help="grades as CSV for nbgrader, Canvas or Moodle")
     p.add_argument("--output", type=Path, default=Path("grades.csv"), metavar="FILE")
+    p.add_argument("--format", choices=("nbgrader", "canvas", "moodle"), default="nbgrader",
+                   help="nbgrader's CSV (default), Canvas gradebook import, Moodle grade import")
+    p.add_argument("--roster", type=Path, metavar="CSV",
+                   help="the collect roster: fills Canvas's ID / names and emails")
+
+    p = sub.add_parser("formgrader", help="JupyterLab with nbgrader's formgrader on this course")
+    p.add_argument("--port", type=_positive_int, default=8888)
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
     p = sub.add_parser("status", help="collected / graded / failed per assignment")
     p.add_argument("id", nargs="?", metavar="ID")
@@ -71,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true")
     p.add_argument("--course-dir", type=Path, default=None,
                    help="where to put the demo course (default: a temporary folder)")
+    for name in ("collect", "grade", "feedback", "export", "status", "formgrader"):
+        sub.choices[name].add_argument(
+            "--db-url", metavar="URL", default=None,
+            help="gradebook database, a SQLAlchemy URL such as postgresql://user:pw@host/db "
+                 "(default: AUTOGRADER_DB_URL, else nbgrader's CourseDirectory.db_url, else "
+                 "sqlite in the course directory)")
     return parser
 
 
@@ -90,9 +108,11 @@ def run(args: argparse.Namespace, course: Course) -> int:
         return 0 if report.all_passed else 1
     if args.command == "collect":
         from .collect import collect, format_report
-        report = collect(course, args.id, args.source)
+        from .lms import Roster
+        roster = Roster.load(args.roster) if args.roster else None
+        report = collect(course, args.id, args.source, roster=roster)
         print(format_report(report))
-        return 0
+        return 0 if report.collected else 1
     if args.command == "grade":
         from .grade import grade, GradeOptions, format_summary
         options = GradeOptions(workers=args.workers, cell_timeout=args.cell_timeout,
@@ -109,9 +129,18 @@ def run(args: argparse.Namespace, course: Course) -> int:
         return 0
     if args.command == "export":
         from .export import export
-        n_rows = export(course, args.output)
-        print(f"wrote {n_rows} row(s) to {args.output}")
+        from .lms import Roster
+        roster = Roster.load(args.roster) if args.roster else None
+        n_rows = export(course, args.output, format=args.format, roster=roster)
+        print(f"wrote {n_rows} row(s) to {args.output} ({args.format})")
         return 0
+    if args.command == "formgrader":
+        import subprocess
+        from .formgrade import server_command
+        argv, env, cwd = server_command(course, args.port, args.ip)
+        print(f"formgrader: http://{args.ip}:{args.port}/formgrader (server root "
+              f"{argv[-1].split('=', 1)[1]}; Ctrl-C stops it)", file=sys.stderr)
+        return subprocess.call(argv, env=env, cwd=cwd)
     if args.command == "status":
         from .report import status_table
         print(status_table(course, args.id))
@@ -126,7 +155,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return run(args, Course.from_env())
+        return run(args, Course.from_env(db_url=getattr(args, "db_url", None)))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -73,6 +73,7 @@ class HideHiddenTests(NbGraderPreprocessor):
 
 def feedback(course: Course, assignment_id: str) -> list[Path]:
     from nbgrader.converters import GenerateFeedback
+    from .formgrade import write_release_files  # timestamp.txt etc. for release_feedback
     course.check_assignment(assignment_id)
     graded = sorted(p.parent.parent.name for p in
                     (course.root / "autograded").glob(f"*/{assignment_id}/{assignment_id}.ipynb"))
@@ -92,5 +93,6 @@ def feedback(course: Course, assignment_id: str) -> list[Path]:
             student = html.parent.parent.name
             dest = course.feedback(student, assignment_id)
             atomic_write(dest, html.read_bytes())
+            write_release_files(course, student, assignment_id)
             written.append(dest)
     return written

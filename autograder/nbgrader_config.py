@@ -10,8 +10,16 @@ from the repo root both use this file, so they work on the same course:
 
 AUTOGRADER_SOURCE_DIR and AUTOGRADER_RELEASE_DIR override the source and release folders
 (the autograder's own tests use them to work on a throw-away assignment).
+
+Only the course paths are set here; everything else (late penalties, timeouts, the
+exchange root, the gradebook URL) comes from the instructor's usual nbgrader config files
+(/etc/jupyter, ~/.jupyter, ...), exactly as for plain nbgrader. Two environment
+variables, when set, are applied on top:
+- AUTOGRADER_EXCHANGE_DIR  -> Exchange.root (nbgrader's default: /srv/nbgrader/exchange)
+- AUTOGRADER_DB_URL        -> CourseDirectory.db_url (default: sqlite in the course dir)
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
@@ -27,7 +35,22 @@ c.CourseDirectory.source_directory = os.environ.get(
     "AUTOGRADER_SOURCE_DIR", os.path.join(REPO, "solutions"))
 c.CourseDirectory.release_directory = os.environ.get(
     "AUTOGRADER_RELEASE_DIR", os.path.join(REPO, "exercises"))
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_DIR, "gradebook.db")
+# nbgrader's own default for db_url is sqlite:///<root>/gradebook.db
+if os.environ.get("AUTOGRADER_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["AUTOGRADER_DB_URL"]
+if os.environ.get("AUTOGRADER_EXCHANGE_DIR"):
+    c.Exchange.root = os.environ["AUTOGRADER_EXCHANGE_DIR"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# formgrader's "Generate feedback" / `nbgrader generate_feedback`: the project's feedback
+# steps (hidden tests left out) plus the files `release_feedback` needs.
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+try:
+    from autograder.formgrade import FEEDBACK_PREPROCESSORS
+except ImportError as _error:  # nbgrader run from an environment without the project
+    raise ImportError(f"autograder/nbgrader_config.py needs the project's autograder "
+                      f"package importable: {_error}") from _error
+c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS

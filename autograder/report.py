@@ -12,7 +12,7 @@ def _gradebook_scores(course: Course, assignment_id: str) -> dict:
     """student -> (score, max_score, needs manual grade) from the gradebook, which also
     holds what graders entered in formgrader after autograding."""
     from nbgrader.api import MissingEntry
-    if not (course.root / "gradebook.db").is_file():
+    if not course.gradebook_exists():   # a SQLite file not created yet: nothing recorded
         return {}
     with course.gradebook() as gb:
         try:
