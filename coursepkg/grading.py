@@ -70,6 +70,16 @@ class _LocalBackend:
     def student_figures(self, close: bool) -> list[list[dict]]:
         return describe_figures(close)
 
+    @contextlib.contextmanager
+    def keep_student_figures(self) -> Iterator[None]:
+        import matplotlib.pyplot as plt
+        show = plt.show
+        plt.show = lambda *args, **kwargs: None
+        try:
+            yield
+        finally:
+            plt.show = show
+
 
 _backend: Any = _LocalBackend()
 
@@ -116,6 +126,13 @@ def student_errstate(**kwargs: str) -> contextlib.AbstractContextManager:
 def student_figures(close: bool = True) -> list[list[dict]]:
     """The student's open matplotlib figures as plain data, see `describe_figures`."""
     return _backend.student_figures(close)
+
+
+def keep_student_figures() -> contextlib.AbstractContextManager:
+    """``with keep_student_figures(): plot_grad_w(rows)``: inside the block the student's
+    ``plt.show()`` draws nothing and closes nothing, so `student_figures` sees the figures
+    (Jupyter's inline backend closes every figure on show)."""
+    return _backend.keep_student_figures()
 
 
 def describe_figures(close: bool = True) -> list[list[dict]]:
