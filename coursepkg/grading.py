@@ -71,6 +71,19 @@ class _LocalBackend:
         return describe_figures(close)
 
     @contextlib.contextmanager
+    def replace_student_global(self, name: str, value: Any) -> Iterator[None]:
+        namespace = self._namespace()
+        old = namespace.get(name, _MISSING)
+        namespace[name] = value
+        try:
+            yield
+        finally:
+            if old is _MISSING:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = old
+
+    @contextlib.contextmanager
     def keep_student_figures(self) -> Iterator[None]:
         import matplotlib.pyplot as plt
         show = plt.show
@@ -126,6 +139,13 @@ def student_errstate(**kwargs: str) -> contextlib.AbstractContextManager:
 def student_figures(close: bool = True) -> list[list[dict]]:
     """The student's open matplotlib figures as plain data, see `describe_figures`."""
     return _backend.student_figures(close)
+
+
+def replace_student_global(name: str, value: Any) -> contextlib.AbstractContextManager:
+    """``with replace_student_global("dropout_mask", expose(recorder, "__call__")):`` the
+    student's global `name` is `value` inside the block; afterwards the student's own object
+    is back (the student's process keeps it: it never crosses the channel)."""
+    return _backend.replace_student_global(name, value)
 
 
 def keep_student_figures() -> contextlib.AbstractContextManager:
