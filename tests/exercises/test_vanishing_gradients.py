@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from . import vg_handins as H
-from .harness import answer_cells, fill_solution, source_version, student_version
+from .harness import SUITE_PIPELINE, answer_cells, fill_solution, source_version, student_version
 
 ASSIGNMENT = "vanishing_gradients"
 CORRECT = ("solution", "second", "original_api")
@@ -61,7 +61,7 @@ def _handins() -> dict:
 @pytest.fixture(scope="module")
 def graded(autograde):
     """Result per hand-in of ONE nbgrader autograde run; prints the time per hand-in."""
-    results = autograde(ASSIGNMENT, _handins(), timeout=120)
+    results = autograde(ASSIGNMENT, _handins(), timeout=120, pipeline=SUITE_PIPELINE)
     print("\nvanishing_gradients autograde, seconds per hand-in:")
     for name, result in results.items():
         print(f"  {name:24s} {result.seconds!s:>6} s  {result.total:g}/{result.max_total:g}")
