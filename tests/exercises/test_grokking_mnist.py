@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin, student_version
+from .harness import (SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin,
+                      student_version)
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
