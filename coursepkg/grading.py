@@ -70,29 +70,6 @@ class _LocalBackend:
     def student_figures(self, close: bool) -> list[list[dict]]:
         return describe_figures(close)
 
-    @contextlib.contextmanager
-    def replace_student_global(self, name: str, value: Any) -> Iterator[None]:
-        namespace = self._namespace()
-        old = namespace.get(name, _MISSING)
-        namespace[name] = value
-        try:
-            yield
-        finally:
-            if old is _MISSING:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = old
-
-    @contextlib.contextmanager
-    def keep_student_figures(self) -> Iterator[None]:
-        import matplotlib.pyplot as plt
-        show = plt.show
-        plt.show = lambda *args, **kwargs: None
-        try:
-            yield
-        finally:
-            plt.show = show
-
 
 _backend: Any = _LocalBackend()
 
@@ -141,18 +118,43 @@ def student_figures(close: bool = True) -> list[list[dict]]:
     return _backend.student_figures(close)
 
 
-def replace_student_global(name: str, value: Any) -> contextlib.AbstractContextManager:
-    """``with replace_student_global("dropout_mask", expose(recorder, "__call__")):`` the
-    student's global `name` is `value` inside the block; afterwards the student's own object
-    is back (the student's process keeps it: it never crosses the channel)."""
-    return _backend.replace_student_global(name, value)
+def expose_callable(function: Any) -> Any:
+    """Hand a function of the tests to student code as something it can only call, ``f(x)``
+    (for example the f and g of ``max_abs_gap(f, g, x)``, or a recording stand-in put in
+    place of a student function). One kernel: `function` itself."""
+    method = getattr(_backend, "expose_callable", None)
+    return method(function) if method is not None else _backend.expose(function, ("__call__",))
 
 
-def keep_student_figures() -> contextlib.AbstractContextManager:
-    """``with keep_student_figures(): plot_grad_w(rows)``: inside the block the student's
-    ``plt.show()`` draws nothing and closes nothing, so `student_figures` sees the figures
-    (Jupyter's inline backend closes every figure on show)."""
-    return _backend.keep_student_figures()
+@contextlib.contextmanager
+def replace_student_global(name: str, value: Any) -> Iterator[None]:
+    """``with replace_student_global("dropout_mask", expose_callable(recorder)):`` the
+    student's global `name` is `value` inside the block, and the student's own object again
+    afterwards (in trusted grading the tests hold only its handle; None if it was missing)."""
+    old = get_student_global(name, None)
+    set_student_global(name, value)
+    try:
+        yield
+    finally:
+        set_student_global(name, old)
+
+
+@contextlib.contextmanager
+def keep_student_figures() -> Iterator[None]:
+    """``with keep_student_figures(): plot_grad_w(rows)``: the student's ``plt.show()`` inside
+    the block closes no figure, so `student_figures` sees them (Jupyter's inline backend
+    closes every figure on show). Trusted grading needs nothing: the grading kernel draws
+    with matplotlib's Agg backend, whose show() closes nothing."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if in_trusted_grading() or plt is None:
+        yield
+        return
+    show = plt.show
+    plt.show = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        plt.show = show
 
 
 def describe_figures(close: bool = True) -> list[list[dict]]:
