@@ -146,6 +146,11 @@ def serve(path: str, namespace: dict) -> None:
             if time.monotonic() > give_up:
                 raise
             time.sleep(0.01)
+    serve_socket(sock, namespace)
+
+
+def serve_socket(sock: socket.socket, namespace: dict) -> None:
+    """Serve the tests on a connected socket until they are done; closes it."""
     codec = Codec(export=_export, remote_id=_remote_id,
                   make_remote=lambda h, methods: TrustedObject(h, methods), lookup=_lookup)
     _STATE.endpoint = Endpoint(sock, codec, _handler(namespace), _make_error)
