@@ -113,6 +113,19 @@ def _run_job(job: Job) -> Outcome:
     return execute_handin(job.in_slot(_SLOT))
 
 
+def demote_unknown_cells(nb, known_ids: set[str]) -> int:
+    """Cells of a hand-in with nbgrader metadata whose grade_id the instructor's notebook
+    does not have (a student-made "test" cell) become plain cells: they run as student
+    code, and nbgrader's sanitizing does not fail the hand-in on them. Returns how many."""
+    count = 0
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is not None and meta.get("grade_id") not in known_ids:
+            del cell.metadata["nbgrader"]
+            count += 1
+    return count
+
+
 def trusted_cells(source_notebook) -> dict[str, TrustedCell]:
     """The cells that run in the trusted runner, decided from the INSTRUCTOR's notebook
     only (a hand-in may add cells with any metadata): autograded tests (grade, no
@@ -142,8 +155,10 @@ class Grader:
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
         release = course.release_folder(assignment_id)
-        self.trusted = trusted_cells(nbformat.read(
-            course.source_notebook(assignment_id), as_version=4))
+        source = nbformat.read(course.source_notebook(assignment_id), as_version=4)
+        self.trusted = trusted_cells(source)
+        self.known_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                          if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
         self.extra_files = {str(p.relative_to(release)): p.read_bytes()
                             for p in sorted(release.rglob("*"))
                             if p.is_file() and p.suffix != ".ipynb"} if release.is_dir() else {}
@@ -166,6 +181,7 @@ class Grader:
             gb.update_or_create_submission(self.assignment_id, student,
                                            **({"timestamp": timestamp} if timestamp else {}))
         resources = {"nbgrader": self.resources(student)}
+        demote_unknown_cells(nb, self.known_ids)
         try:
             for step in self.sanitize:
                 nb, resources = step(nb, resources)

@@ -102,6 +102,8 @@ class TrustedRunner:
         self._lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.start_seconds: float | None = None
+        self.seq = 0
+        self._write_lock = threading.Lock()
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -122,14 +124,29 @@ class TrustedRunner:
             self._reply(timeout)
             self.start_seconds = time.monotonic() - self.started
 
-    def run(self, cell, timeout: float) -> dict:
-        """Run one TrustedCell; the runner's result dict (see autograder.trusted)."""
+    def _send(self, command: dict) -> None:
+        with self._write_lock:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def cancel(self, seq: int) -> None:
+        """The kernel went idle without its agent connecting for run `seq`."""
+        try:
+            self._send({"cmd": "cancel", "seq": seq})
+        except (OSError, ValueError):
+            pass
+
+    def run(self, cell, timeout: float, seq: int) -> dict:
+        """Run one TrustedCell as run number `seq`; the runner's result dict (see
+        autograder.trusted)."""
         try:
             self.wait_ready()
-            self.process.stdin.write(json.dumps({
-                "cmd": "run", "cell": cell.grade_id, "source": cell.source,
-                "points": cell.points, "timeout": timeout}) + "\n")
-            self.process.stdin.flush()
+            self._send({"cmd": "run", "seq": seq, "cell": cell.grade_id,
+                        "source": cell.source, "points": cell.points, "timeout": timeout})
             return self._reply(timeout + 30)
         except (RuntimeError, OSError, ValueError) as error:
             self.close()
@@ -203,8 +220,10 @@ class LockstepExecute(SandboxedExecute):
         msg_id = self.kc.execute(self.serve_code, silent=True, store_history=False,
                                  allow_stdin=False)
         loop = asyncio.get_running_loop()
-        result = loop.run_in_executor(None, self.runner.run, spec, float(self.timeout or 60))
-        printed = await self._follow_kernel(msg_id, result)
+        seq = self.runner.next_seq()
+        result = loop.run_in_executor(None, self.runner.run, spec, float(self.timeout or 60),
+                                      seq)
+        printed = await self._follow_kernel(msg_id, result, seq)
         result = await result
         outputs = list(result["outputs"])
         if printed:
@@ -221,7 +240,7 @@ class LockstepExecute(SandboxedExecute):
 
     execute_cell = run_sync(async_execute_cell)  # nbclient binds the sync name at class level
 
-    async def _follow_kernel(self, msg_id: str, result) -> str:
+    async def _follow_kernel(self, msg_id: str, result, seq: int) -> str:
         """Collect the kernel's stdout for `msg_id` until it is idle again; interrupt it
         when it keeps running after the test finished; DeadKernelError when it died."""
         printed, size, idle = [], 0, False
@@ -240,6 +259,9 @@ class LockstepExecute(SandboxedExecute):
                     size += len(text)
                 elif kind == "status" and content.get("execution_state") == "idle":
                     idle = True
+                    # the agent has returned: if it never connected, stop the wait (a
+                    # connected run ends by itself; then this late cancel is ignored)
+                    self.runner.cancel(seq)
             if idle or not result.done():
                 continue
             now = time.monotonic()

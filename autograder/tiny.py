@@ -27,7 +27,7 @@ ASSIGNMENT_ID = "tiny"
 HIDDEN_MARKER = "hidden-check-7f3a9c"
 SECRET_MARKER = "tests-internal-4b1d"
 MAX_SCORE = 4.0  # 2 + 1 autograded, 1 manual
-HELPERS = f'''# helpers of the tests: they run with the tests (when grading, in a separate process)
+HELPERS = '''# helpers of the tests: they run with the tests (when grading, in a separate process)
 import numpy as np
 from coursepkg.grading import expose, set_student_global
 
@@ -42,7 +42,7 @@ class Log:
         return len(self.notes)
 
     def secret(self):
-        return "{SECRET_MARKER}"
+        return "-".join(["tests", "internal", "4b1d"])  # SECRET_MARKER, not quoted here
 
 
 _log = Log()

@@ -4,8 +4,11 @@ A plain Python process (no Jupyter kernel, no student code), started per hand-in
 grading worker in a bubblewrap sandbox of its own (another uid than the student kernel,
 no /handin). It runs the instructor's test cells, one at a time, when the worker asks:
 
-    stdin  (JSON lines)  {"cmd": "run", "cell": grade_id, "source": ..., "points": p|null,
-                          "timeout": seconds}            |  {"cmd": "quit"}
+    stdin  (JSON lines)  {"cmd": "run", "seq": n, "cell": grade_id, "source": ...,
+                          "points": p|null, "timeout": seconds}  |  {"cmd": "quit"}
+                         {"cmd": "cancel", "seq": n}: the student kernel went idle
+                          without connecting for run n (its agent was sabotaged); stop
+                          waiting for it. Ignored (no reply) for any other n.
     stdout (JSON lines)  {"ready": true}   once, when the socket listens; then per run:
                          {"outputs": [nbformat outputs], "passed": bool, "resolved": [names],
                           "requests": n, "seconds_waiting": s, "seconds": s}
@@ -29,6 +32,7 @@ import io
 import json
 import math
 import os
+import select
 import signal
 import socket
 import sys
@@ -117,18 +121,57 @@ def _on_alarm(signum, frame):
     raise CellTimeout("the test cell did not finish within its timeout")
 
 
+class Commands:
+    """JSON lines from fd 0, readable with a timeout (select on the raw fd)."""
+
+    def __init__(self, fd: int = 0):
+        self.fd, self.buffer = fd, b""
+
+    def next(self, timeout: float | None = None, also: socket.socket | None = None):
+        """The next command; "accept" when `also` (a listener) became ready first; None
+        at the timeout; {"cmd": "quit"} at end of input."""
+        give_up = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = None if give_up is None else max(0.0, give_up - time.monotonic())
+            ready, _, _ = select.select([self.fd] + ([also] if also else []), [], [], left)
+            if also is not None and also in ready:
+                return "accept"
+            if not ready:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return {"cmd": "quit"}
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+
+def _connect(listener: socket.socket, commands: Commands, seq, timeout: float):
+    """The agent's connection for run `seq`, or None (cancelled, timed out, quit)."""
+    give_up = time.monotonic() + timeout
+    while time.monotonic() < give_up:
+        got = commands.next(give_up - time.monotonic(), also=listener)
+        if got == "accept":
+            return listener.accept()[0]
+        if got is None:
+            return None
+        if got.get("cmd") == "cancel" and got.get("seq") == seq:
+            return None
+        if got.get("cmd") == "quit":
+            raise SystemExit(0)
+    return None
+
+
 def run_cell(command: dict, namespace: TestNamespace, channel: TrustedChannel,
-             listener: socket.socket) -> dict:
+             listener: socket.socket, commands: Commands) -> dict:
     started = time.monotonic()
     timeout = float(command.get("timeout") or 60)
     before = (channel.n_requests, channel.seconds_waiting)
     channel.resolved = []
     out, err = io.StringIO(), io.StringIO()
     outputs, passed = [], False
-    listener.settimeout(min(timeout, CONNECT_SECONDS))
-    try:
-        sock, _ = listener.accept()
-    except OSError:
+    sock = _connect(listener, commands, command.get("seq"), min(timeout, CONNECT_SECONDS))
+    if sock is None:
         return {"outputs": [{"output_type": "error", "ename": "KernelNotConnected",
                              "evalue": "the notebook's kernel did not connect to the tests",
                              "traceback": ["KernelNotConnected: the notebook's kernel did not "
@@ -179,12 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     grading._install_backend(grading._TrustedBackend(channel))
     namespace = TestNamespace(channel)
     replies.write(json.dumps({"ready": True}) + "\n")
-    for line in sys.stdin:
-        command = json.loads(line)
+    commands = Commands()
+    while True:
+        command = commands.next()
+        if command.get("cmd") == "cancel":  # late: that run is over already
+            continue
         if command.get("cmd") != "run":
-            break
-        replies.write(json.dumps(run_cell(command, namespace, channel, listener)) + "\n")
-    return 0
+            return 0
+        result = run_cell(command, namespace, channel, listener, commands)
+        replies.write(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":
