@@ -157,6 +157,45 @@ def student_figures(close: bool = True) -> list[list[dict]]:
     return _backend.student_figures(close)
 
 
+def expose_callable(function: Any) -> Any:
+    """Hand a function of the tests to student code as something it can only call, ``f(x)``
+    (for example the f and g of ``max_abs_gap(f, g, x)``, or a recording stand-in put in
+    place of a student function). One kernel: `function` itself."""
+    method = getattr(_backend, "expose_callable", None)
+    return method(function) if method is not None else _backend.expose(function, ("__call__",))
+
+
+@contextlib.contextmanager
+def replace_student_global(name: str, value: Any) -> Iterator[None]:
+    """``with replace_student_global("dropout_mask", expose_callable(recorder)):`` the
+    student's global `name` is `value` inside the block, and the student's own object again
+    afterwards (in trusted grading the tests hold only its handle; None if it was missing)."""
+    old = get_student_global(name, None)
+    set_student_global(name, value)
+    try:
+        yield
+    finally:
+        set_student_global(name, old)
+
+
+@contextlib.contextmanager
+def keep_student_figures() -> Iterator[None]:
+    """``with keep_student_figures(): plot_grad_w(rows)``: the student's ``plt.show()`` inside
+    the block closes no figure, so `student_figures` sees them (Jupyter's inline backend
+    closes every figure on show). Trusted grading needs nothing: the grading kernel draws
+    with matplotlib's Agg backend, whose show() closes nothing."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if in_trusted_grading() or plt is None:
+        yield
+        return
+    show = plt.show
+    plt.show = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        plt.show = show
+
+
 def describe_figures(close: bool = True) -> list[list[dict]]:
     """Open matplotlib figures of THIS process: one list per figure, one dict per axes with
     "title", "xlabel", "ylabel" (str), "yscale" (str) and "lines": a list of 1-D float

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import fill_solution, mistake_handin, solution_handin, student_version
+from .harness import (SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin,
+                      student_version)
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
@@ -166,7 +167,7 @@ def graded(autograde):
                "blank": student_version(ASSIGNMENT)}
     for name, (cell, old, new, _) in WRONG.items():
         handins[name] = mistake_handin(reference, cell, old, new)
-    results = autograde(ASSIGNMENT, handins, timeout=60)
+    results = autograde(ASSIGNMENT, handins, timeout=60, pipeline=SUITE_PIPELINE)
     print("\nactivations: seconds per hand-in:",
           {name: result.seconds for name, result in results.items()})
     return results

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import fill_solution, mistake_handin, solution_handin, student_version
+from .harness import (SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin,
+                      student_version)
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
@@ -135,7 +136,7 @@ def graded(autograde):
                "blank": student_version(ASSIGNMENT)}
     for name, (cell, old, new, _) in WRONG.items():
         handins[name] = mistake_handin(reference, cell, old, new)
-    results = autograde(ASSIGNMENT, handins, timeout=120)
+    results = autograde(ASSIGNMENT, handins, timeout=120, pipeline=SUITE_PIPELINE)
     print("\ngrokking_mnist: seconds per hand-in:",
           {name: result.seconds for name, result in results.items()})
     return results
