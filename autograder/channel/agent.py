@@ -51,6 +51,11 @@ class TrustedObject:
             return _STATE.endpoint.request("call_method", [self, name, list(args), kwargs])
         return method
 
+    def __call__(self, *args, **kwargs):
+        if "__call__" not in object.__getattribute__(self, "_methods"):
+            raise TypeError("this object of the tests is not callable")
+        return _STATE.endpoint.request("call_method", [self, "__call__", list(args), kwargs])
+
     def __repr__(self) -> str:
         return f"<object of the tests: {', '.join(object.__getattribute__(self, '_methods'))}>"
 

@@ -60,9 +60,10 @@ class Exposed:
     __slots__ = ("obj", "methods")
 
     def __init__(self, obj: Any, methods: tuple[str, ...]):
-        bad = [m for m in methods if type(m) is not str or m.startswith("_")]
+        bad = [m for m in methods if type(m) is not str or m.startswith("_") and m != "__call__"]
         if bad:
-            raise ValueError(f"expose(): method names must be public names, got {bad!r}")
+            raise ValueError(f"expose(): method names must be public names (or \"__call__\" "
+                             f"for a function, see expose_callable), got {bad!r}")
         self.obj, self.methods = obj, tuple(methods)
 
 

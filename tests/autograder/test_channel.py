@@ -304,3 +304,25 @@ def test_a_call_that_overruns_the_deadline_fails_in_time(student):
         c.get("slow")()
     assert time.monotonic() - started < 60  # long before the call would return
     assert c.channel.endpoint.broken
+
+
+def test_an_exposed_function_can_only_be_called(student):
+    calls = []
+
+    def recorder(x):
+        calls.append(x)
+        return x + 1
+
+    def use(f):
+        out = [f(1), f(x=2)]
+        for attack in (lambda: f.__globals__, lambda: f.__code__, lambda: f.__closure__):
+            try:
+                attack()
+                out.append("LEAK")
+            except AttributeError:
+                out.append("blocked")
+        return out
+
+    c = student({"use": use})
+    assert c.get("use")(c.channel.expose(recorder, ("__call__",))) == [2, 3] + ["blocked"] * 3
+    assert calls == [1, 2]
