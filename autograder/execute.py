@@ -265,7 +265,7 @@ def execute_handin(job: Job) -> Outcome:
             problems.append(f"output limit ({execute.max_output_bytes} bytes) reached")
         timings = dict(getattr(execute, "timings", {}))
         if runner is not None:
-            timings["trusted_start"] = runner.start_seconds or 0.0
+            timings["trusted_start"] = runner.ready_seconds or 0.0
         return Outcome(notebook=nbformat.writes(nb), problems=problems,
                        seconds=time.monotonic() - started, timings=timings,
                        resolved=dict(getattr(execute, "resolved", {})))

@@ -208,7 +208,8 @@ class Grader:
         return records.save(self.course, self.assignment_id, student, state=records.GRADED,
                             score=score, max_score=max_score, problems=result.problems,
                             needs_manual_grade=needs_manual, seconds=round(result.seconds, 2),
-                            submission_sha256=sha256, sandbox=self.options.sandbox)
+                            submission_sha256=sha256, sandbox=self.options.sandbox,
+                            timings={k: round(v, 3) for k, v in result.timings.items()})
 
     def fail(self, student: str, reason: str, sha256: str | None) -> dict:
         return records.save(self.course, self.assignment_id, student, state=records.FAILED,

@@ -100,13 +100,16 @@ class TrustedRunner:
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self._log, cwd=cwd, text=True, bufsize=1)
         self._lines: queue.Queue = queue.Queue()
+        self.ready_seconds: float | None = None  # start-up time, Popen to "ready"
+        self._ready = False
         threading.Thread(target=self._read, daemon=True).start()
-        self.start_seconds: float | None = None
         self.seq = 0
         self._write_lock = threading.Lock()
 
     def _read(self) -> None:
         for line in self.process.stdout:
+            if self.ready_seconds is None:  # the first line is {"ready": true}
+                self.ready_seconds = time.monotonic() - self.started
             self._lines.put(line)
         self._lines.put(None)
 
@@ -120,9 +123,9 @@ class TrustedRunner:
         return json.loads(line)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        if self.start_seconds is None:
+        if not self._ready:
             self._reply(timeout)
-            self.start_seconds = time.monotonic() - self.started
+            self._ready = True
 
     def _send(self, command: dict) -> None:
         with self._write_lock:

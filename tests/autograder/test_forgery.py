@@ -258,3 +258,91 @@ def test_attacks_from_the_blank_notebook_score_what_the_blank_scores(course):
     found = outputs["x_walk_the_tests_objects"]
     assert "FOUND" in found and "not exposed" in found and "not allowed" in found
     assert "[your code's output while the test ran]\n2\n" in outputs["x_print_a_score"]
+
+
+# --- the real assignment -----------------------------------------------------------------
+GENERIC = ("input_transformer", "ast_transformer", "patched_run_cell",
+           "swallow_tracebacks_and_clear", "execute_result_via_session",
+           "monkeypatch_allclose", "settrace_rewrites_locals")
+VG_ATTACKS = {
+    "vg_redefine_helpers": """
+_vg_fail = lambda *a, **k: None
+_vg_call = lambda what, function, *a, **k: None
+class _VGTestNet:
+    pass
+_VG_NET_METHODS = ()
+""" + ATTACKS["redefine_helpers"],
+    "vg_lying_grad_w": """
+import numpy as _np
+class Liar(_np.ndarray):
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+    def __eq__(self, other):
+        return True
+grad_w = _np.zeros((11, 100)).view(Liar)
+""",
+}
+VG_LEAK = """
+import base64, glob
+for path in glob.glob('/handin/*'):
+    text = open(path, errors='replace').read()
+    print('FILE', path, text)
+    print('B64', base64.b64encode(text.encode()).decode())
+print('IN', In)
+"""
+
+
+def test_attacks_on_vanishing_gradients_score_what_its_blank_scores(tmp_path):
+    from autograder.course import REPO, Course
+    from autograder.release import release
+    course = Course(root=tmp_path / "course", source=REPO / "solutions",
+                    release=tmp_path / "release")
+    release(course, ["vanishing_gradients"])
+    blank = nbformat.read(course.release_folder("vanishing_gradients")
+                          / "vanishing_gradients.ipynb", as_version=4)
+    first_code = next(i for i, c in enumerate(blank.cells) if c.cell_type == "code")
+
+    def hand_in(student, code, at):
+        nb = nbformat.from_dict(blank)
+        nb.cells.insert(at, new_code_cell(code.strip()))
+        path = course.submitted(student, "vanishing_gradients")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+
+    hand_in("blank", "pass", first_code + 1)
+    for name in GENERIC:
+        hand_in(f"x_{name}", ATTACKS[name], first_code + 1)
+    for name, code in VG_ATTACKS.items():
+        hand_in(f"x_{name}", code, len(blank.cells) - 1)  # after the student's last cell
+    hand_in("x_vg_leak", VG_LEAK, len(blank.cells))
+    done = run_cli(course, "grade", "vanishing_gradients", "--workers", "2",
+                   "--cell-timeout", "60", "--notebook-timeout", "300", timeout=1500)
+    assert done.returncode == 0, done.stderr[-3000:]
+    students = ["blank", *(f"x_{n}" for n in GENERIC), *(f"x_{n}" for n in VG_ATTACKS),
+                "x_vg_leak"]
+    rec = {s: records.load(course, "vanishing_gradients", s) for s in students}
+    forged = {s: r for s, r in rec.items()
+              if r["state"] != "graded" or r["score"] != rec["blank"]["score"]}
+    assert forged == {}, forged
+
+    feedback = run_cli(course, "feedback", "vanishing_gradients", timeout=900)
+    assert feedback.returncode == 0, feedback.stderr[-2000:]
+    source = nbformat.read(course.source_notebook("vanishing_gradients"), as_version=4)
+    hidden = []
+    for cell in source.cells:
+        hidden += [ln.strip() for ln in split_hidden(cell.source, "BEGIN HIDDEN TESTS",
+                                                     "END HIDDEN TESTS")[1]
+                   if len(ln.strip()) >= 12 and not ln.strip().startswith("#")]
+    visible = "\n".join(c.source for c in blank.cells)
+    hidden = [line for line in hidden if line not in visible]  # also written visibly: fine
+    assert hidden, "vanishing_gradients should have hidden tests"
+    for student in students:
+        shown = outputs_text(nbformat.read(course.autograded(student, "vanishing_gradients"),
+                                           as_version=4))
+        html = course.feedback(student, "vanishing_gradients").read_text()
+        for text in (shown, _decoded_base64(shown), html, _decoded_base64(html)):
+            leaked = [line for line in hidden if line in text]
+            assert leaked == [], (student, leaked[:3])
+    leak_out = outputs_text(nbformat.read(course.autograded("x_vg_leak", "vanishing_gradients"),
+                                          as_version=4))
+    assert "FILE /handin/vanishing_gradients.ipynb" in leak_out   # the attack did run
