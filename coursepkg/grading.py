@@ -71,6 +71,48 @@ class _LocalBackend:
         return describe_figures(close)
 
 
+class _TrustedBackend:
+    """Trusted grading: the student's globals are in another process, behind `channel`
+    (an autograder.channel.proxy.TrustedChannel: ``request(op, args)``, ``expose``)."""
+
+    def __init__(self, channel: Any):
+        self._channel = channel
+
+    def in_trusted_grading(self) -> bool:
+        return True
+
+    def expose(self, obj: Any, methods: tuple[str, ...]) -> Any:
+        return self._channel.expose(obj, methods)
+
+    def expose_callable(self, function: Any) -> Any:
+        return self._channel.expose(function, ("__call__",))
+
+    def set_student_global(self, name: str, value: Any) -> None:
+        self._channel.request("set_global", [name, value])
+
+    def get_student_global(self, name: str, default: Any) -> Any:
+        try:
+            return self._channel.request("global", name)
+        except NameError:
+            if default is _MISSING:
+                raise
+            return default
+
+    @contextlib.contextmanager
+    def student_errstate(self, **kwargs: str) -> Iterator[None]:
+        self._channel.request("errstate_enter", kwargs)
+        try:
+            yield
+        finally:
+            self._channel.request("errstate_exit", None)
+
+    def student_figures(self, close: bool) -> list[list[dict]]:
+        figures = self._channel.request("figures", close)
+        if type(figures) is not list:
+            raise TypeError("the student kernel sent no list of figures")
+        return figures
+
+
 _backend: Any = _LocalBackend()
 
 
