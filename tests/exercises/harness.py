@@ -7,7 +7,8 @@ Two pipelines grade (`pipeline=`):
 - "nbgrader": plain `nbgrader autograde`, every cell in the student's one kernel (what a
   student's Restart & Run All sees);
 - "autograder": the course's own `python -m autograder release / collect / grade`
-  (sandboxed, parallel workers; trusted grading once the grader runs the test cells apart). Nothing here touches the repo's exercises/ or autograder/course/: the course
+  (sandboxed, parallel workers; the test cells run in the trusted process, apart from the
+  student's kernel). Nothing here touches the repo's exercises/ or autograder/course/: the course
 root, the gradebook and the release folder live in a temporary directory; only the source
 notebooks are read from the repo's solutions/.
 
@@ -266,8 +267,9 @@ def _error_messages(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 
 PIPELINES = ("nbgrader", "autograder")
-# The pipeline the exercise suites grade their batches with.
-SUITE_PIPELINE = "nbgrader"
+# The pipeline the exercise suites grade their batches with: the course's own, whose test
+# cells run in the trusted process (each suite also grades a small batch with "nbgrader").
+SUITE_PIPELINE = "autograder"
 
 
 def _grading_env(course_dir: pathlib.Path) -> dict:

@@ -1,6 +1,7 @@
-"""The vanishing_gradients assignment, autograded with real nbgrader.
+"""The vanishing_gradients assignment, autograded for real.
 
-One `nbgrader autograde` run grades every hand-in of this module (the `graded` fixture):
+One grading run of the suites' pipeline (harness.SUITE_PIPELINE: `python -m autograder grade`,
+test cells in the trusted process) grades every hand-in of this module (the `graded` fixture):
 the reference solution, a second correct implementation written independently, the
 unanswered student version, and wrong hand-ins that each get one thing wrong
 (tests/exercises/vg_handins.py). The tests assert what a grader needs to trust:
@@ -61,12 +62,29 @@ def _handins() -> dict:
 
 @pytest.fixture(scope="module")
 def graded(autograde):
-    """Result per hand-in of ONE nbgrader autograde run; prints the time per hand-in."""
+    """Result per hand-in of ONE grading run; prints the time per hand-in."""
     results = autograde(ASSIGNMENT, _handins(), timeout=120, pipeline=SUITE_PIPELINE)
     print("\nvanishing_gradients autograde, seconds per hand-in:")
     for name, result in results.items():
         print(f"  {name:24s} {result.seconds!s:>6} s  {result.total:g}/{result.max_total:g}")
     return results
+
+
+@pytest.fixture(scope="module")
+def graded_one_kernel(autograde):
+    """The reference, the deep.TEACHING-API hand-in and the blank notebook graded by plain
+    nbgrader, everything in one kernel (what a student's Restart & Run All sees)."""
+    handins = _handins()
+    return autograde(ASSIGNMENT, {name: handins[name] for name in ("solution", "original_api", "blank")},
+                     timeout=120, pipeline="nbgrader")
+
+
+@pytest.mark.slow
+def test_one_kernel_grading_gives_the_same_scores(graded, graded_one_kernel):
+    """The tests work in both modes: plain nbgrader in one kernel scores these hand-ins
+    exactly as the trusted pipeline does."""
+    for name, one in graded_one_kernel.items():
+        assert one.cells == graded[name].cells, f"one kernel: {one.describe()}\ntrusted: {graded[name].describe()}"
 
 
 def test_every_test_cell_is_known():
