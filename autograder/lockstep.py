@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -43,20 +42,25 @@ STUDENT_LABEL = "[your code's output while the test ran]\n"
 BLANKED = "# test cell: it runs in the trusted grading process, not in this kernel\n"
 
 
-@dataclass(frozen=True)
 class ChannelSandbox(Sandbox):
-    """`Sandbox` plus read-only/writable binds (outside, inside); `uid_offset` moves the
-    uid (root only); `no_scratch` drops /handin and starts in /tmp."""
-    ro_binds: tuple = ()
-    rw_binds: tuple = ()
-    env: tuple = ()           # (name, value) pairs set inside
-    tmpfs: tuple = ()         # folders hidden under an empty tmpfs
-    uid_offset: int = 0
-    no_scratch: bool = False
+    """`Sandbox` plus extra binds, environment and hidden folders for the channel.
+
+    ro_binds / rw_binds: (outside, inside) pairs; env: (name, value) pairs; tmpfs:
+    folders hidden under an empty tmpfs; uid_offset (root only) gives the trusted runner
+    a uid apart from the student kernel's; no_scratch drops /handin and starts in /tmp.
+    Only `bwrap_argv` and `uid` are extended, the base's life cycle is kept."""
+
+    def __init__(self, *args, ro_binds=(), rw_binds=(), env=(), tmpfs=(), uid_offset=0,
+                 no_scratch=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        extra = dict(ro_binds=tuple(ro_binds), rw_binds=tuple(rw_binds), env=tuple(env),
+                     tmpfs=tuple(tmpfs), extra_uid=uid_offset, no_scratch=no_scratch)
+        for name, value in extra.items():
+            object.__setattr__(self, name, value)  # the base may be a frozen dataclass
 
     @property
     def uid(self) -> int:
-        return super().uid + (self.uid_offset if os.geteuid() == 0 else 0)
+        return super().uid + (self.extra_uid if os.geteuid() == 0 else 0)
 
     def bwrap_argv(self) -> list[str]:
         from .sandbox import _Mounts

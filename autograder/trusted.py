@@ -52,7 +52,7 @@ MESSAGE_LIMIT = 2_000
 CONNECT_SECONDS = 30
 
 
-class CellTimeout(TimeoutError):
+class CellTimeoutError(TimeoutError):
     pass
 
 
@@ -80,7 +80,8 @@ def _stream(name: str, text: str) -> dict:
 
 def _error_output(error: BaseException) -> dict:
     ename = getattr(error, "remote_type", None) if isinstance(error, RemoteError) else None
-    ename = ename or type(error).__name__
+    ename = ename or ("CellTimeoutError" if isinstance(error, TimeoutError)  # as nbgrader's
+                      else type(error).__name__)
     try:
         evalue = str(error)[:MESSAGE_LIMIT]
     except Exception:
@@ -118,7 +119,7 @@ def execute(source: str, namespace: dict) -> Any:
 
 
 def _on_alarm(signum, frame):
-    raise CellTimeout("the test cell did not finish within its timeout")
+    raise CellTimeoutError("the test cell did not finish within its timeout")
 
 
 class Commands:

@@ -172,7 +172,9 @@ class Codec:
 
     @staticmethod
     def _enc_array(a: np.ndarray, buffers: list) -> dict:
-        a = np.ascontiguousarray(a.view(np.ndarray) if type(a) is not np.ndarray else a)
+        a = a.view(np.ndarray) if type(a) is not np.ndarray else a
+        if not a.flags.c_contiguous:  # (np.ascontiguousarray would make 0-d arrays 1-d)
+            a = a.copy(order="C")
         if a.dtype.byteorder == ">":
             a = a.astype(a.dtype.newbyteorder("<"))
         if a.dtype.str not in DTYPES:

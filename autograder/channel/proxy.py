@@ -172,9 +172,13 @@ class TrustedChannel:
             self.resolved.append(str(args))
         try:
             return self.endpoint.request(op, args)
-        except (ProtocolError, OSError) as error:
-            raise RemoteError(f"the student kernel's side of the channel failed: {error}") \
+        except TimeoutError:
+            raise TimeoutError("the notebook's code did not answer within the cell timeout") \
                 from None
+        except (ProtocolError, OSError) as error:
+            failure = RemoteError(f"the student kernel's side of the channel failed: {error}")
+            failure.remote_type = "ChannelError"
+            raise failure from None
 
     def expose(self, obj: Any, methods: tuple[str, ...]) -> Exposed:
         return Exposed(obj, methods)

@@ -79,6 +79,11 @@ def test_plain_values_and_numeric_arrays_round_trip_exactly():
     assert isinstance(node, Node) and node.value.tolist() == [[1, 1], [1, 1]]
 
 
+def test_zero_dimensional_arrays_stay_zero_dimensional():
+    back = _roundtrip([np.array(2.5), np.array(3, dtype=np.int8)])
+    assert [b.shape for b in back] == [(), ()] and back[0] == 2.5 and back[1].dtype == np.int8
+
+
 def test_big_endian_and_non_contiguous_arrays_arrive_as_their_values():
     a = np.arange(12, dtype=">f8").reshape(3, 4)[:, ::2]
     assert np.array_equal(_roundtrip(a), a)

@@ -30,7 +30,9 @@ import ast
 class DropAsserts(ast.NodeTransformer):
     def visit_Assert(self, node):
         return ast.Pass()
-    def visit_Raise(self, node):
+    def visit_Raise(self, node):  # the tests' raises, but not the stubs' placeholders
+        if "NotImplementedError" in ast.unparse(node):
+            return node
         return ast.Pass()
 get_ipython().ast_transformers.append(DropAsserts())
 """,
