@@ -215,6 +215,10 @@ class LockstepExecute(SandboxedExecute):
         self.timings["kernel_start"] += time.monotonic() - started
         return result
 
+    # nbclient binds the sync names to its own coroutines at class level: rebind them
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
                                  store_history=True):
         spec = self.trusted_cells.get(_grade_id(cell)) if cell.cell_type == "code" else None

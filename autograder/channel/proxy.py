@@ -7,7 +7,8 @@ trusted object that the tests try to send to student code raises TypeError.
 
 `RemoteObject` stands for a student object: every operation on it is one request.
 Dunder attribute names are refused locally (numpy would otherwise ask a proxy for
-``__array_interface__`` and trust a pointer that student code chose).
+``__array_interface__`` and trust a pointer that student code chose), except the
+descriptive strings in READABLE_DUNDERS.
 
 Student exceptions arrive as `RemoteError`; for the builtin names in `MIRRORED` as a
 subclass of both RemoteError and that builtin (``except ValueError`` works), for any
@@ -22,6 +23,10 @@ from typing import Any
 from .endpoint import Endpoint
 from .protocol import Codec, ProtocolError
 
+# dunders a proxy reads remotely: descriptive strings only (what a test may show or
+# check, best effort: student code can fake them), never protocol hooks like
+# __array_interface__ that Python or numpy would act on
+READABLE_DUNDERS = frozenset({"__module__", "__name__", "__qualname__", "__doc__"})
 MESSAGE_LIMIT = 500
 REPR_LIMIT = 2000
 MIRRORED = ("ValueError", "TypeError", "IndexError", "KeyError", "AttributeError",
@@ -78,9 +83,14 @@ class RemoteObject:
     def _op(self, op: str, *args: Any) -> Any:
         return object.__getattribute__(self, "_channel").request(op, [self, *args])
 
+    def __getattribute__(self, name: str) -> Any:
+        if name in READABLE_DUNDERS:  # else found on this class (__module__, __doc__)
+            return object.__getattribute__(self, "_op")("getattr", name)
+        return object.__getattribute__(self, name)
+
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__") or name.startswith("_repr_") \
-                or name.startswith("_ipython"):
+        if (name.startswith("__") and name.endswith("__") and name not in READABLE_DUNDERS) \
+                or name.startswith("_repr_") or name.startswith("_ipython"):
             raise AttributeError(f"{name} of a student object is not read through the channel")
         return self._op("getattr", name)
 

@@ -300,6 +300,7 @@ def test_tests_cannot_send_unexposed_objects_and_proxies_refuse_dunders(student)
     with pytest.raises(AttributeError):
         evil.__array_interface__
     assert np.asarray(evil).dtype == object  # numpy saw an opaque object, no pointer
+    assert c.get("f").__name__ == "<lambda>" and evil.__module__ == __name__  # plain strings
 
 
 def test_a_call_that_overruns_the_deadline_fails_in_time(student):

@@ -60,6 +60,7 @@ def test_test_cells_run_apart_from_the_kernel_which_never_sees_their_source():
     assert BLANKED.strip() in leaked and "TEST-SOURCE-MARKER" not in leaked
     assert outcome.resolved == {"test_f": ["f"]}
     assert outcome.timings["channel_requests"] >= 2 and outcome.timings["trusted_start"] > 0
+    assert outcome.timings["kernel_start"] > 0
 
 
 def test_a_kernel_that_dies_inside_a_test_fails_that_test_and_the_rest():
