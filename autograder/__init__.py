@@ -8,7 +8,11 @@ Modules, one job each:
     collect    hand-ins (folder or LMS zip) -> course/submitted/, problems per student
     grade      nbgrader's autograde steps, split: sanitize and record in this process,
                execute in a pool of workers
+    jobs       the typed Job (in) / Outcome (out) of executing one hand-in
     execute    one hand-in in one sandboxed kernel (runs in a worker)
+    lockstep   its test cells in a sandboxed trusted runner, in notebook order
+    trusted    the trusted runner process (`python -m autograder.trusted`)
+    channel/   the narrow channel between runner and student kernel (no pickle)
     sandbox    the bubblewrap command line and resource limits
     records    the per-hand-in status records that make grading resumable
     feedback   nbgrader's feedback HTML with the hidden tests taken out

@@ -12,7 +12,9 @@ When the kernel dies (os._exit, a signal, the CPU limit, the deadline) the cells
 never ran get an error output. That matters: nbgrader scores a test cell with no error
 output as passed, so an unexecuted test must not look like a passed one.
 
-`execute_handin(job)` is the worker entry point: a plain dict in, a plain dict out.
+`execute_handin(job)` is the worker entry point: a `jobs.Job` in, a `jobs.Outcome` out.
+When the job names trusted cells, the notebook runs in lock-step (autograder/lockstep.py):
+test cells in the trusted runner, in a second sandbox, the rest in the student kernel.
 """
 import json
 import os
@@ -31,6 +33,7 @@ from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
 from traitlets import Any, Integer
 from traitlets.config import Config
 
+from .jobs import Job, Outcome
 from .sandbox import Limits, Sandbox, unsandboxed_wrap
 
 MAX_OUTPUT_BYTES = 2_000_000  # per notebook, before nbgrader's LimitOutput trims per cell
@@ -155,28 +158,32 @@ def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
     return problems
 
 
-def execute_handin(job: dict) -> dict:
-    """Run job["notebook"] (sanitized, as JSON text) in a sandbox; return the executed
-    notebook (JSON text), the seconds it took and any problems found.
-
-    job keys: notebook, notebook_name, extra_files {relative path: bytes}, resources
-    (nbgrader's: student, assignment, notebook, db_url), cell_timeout, notebook_timeout,
-    limits (Limits fields), sandbox (bool), slot (worker number), config (traitlets).
-    """
+def execute_handin(job: Job) -> Outcome:
+    """Run job.notebook (sanitized, as JSON text) in a sandbox; the Outcome holds the
+    executed notebook (JSON text), the seconds it took and any problems found."""
     started = time.monotonic()
-    limits = Limits(**job["limits"])
-    nb = nbformat.reads(job["notebook"], as_version=4)
+    job = Job(**job) if isinstance(job, dict) else job
+    limits = Limits(**job.limits)
+    nb = nbformat.reads(job.notebook, as_version=4)
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
+    runner = None
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
-        for rel, data in job["extra_files"].items():
+        for rel, data in job.extra_files.items():
             (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
             (scratch / rel).write_bytes(data)
-        (scratch / job["notebook_name"]).write_text(job["notebook"])
-        if job["sandbox"]:
-            sandbox = Sandbox(scratch, runtime, limits, slot=job["slot"])
+        if job.trusted_cells:
+            from . import lockstep
+            runner, student_binds = lockstep.start_runner(job, work, limits)
+            visible = nbformat.writes(lockstep.blank_trusted_cells(nb, job.trusted_cells))
+        else:
+            student_binds, visible = {}, job.notebook
+        (scratch / job.notebook_name).write_text(visible)
+        if job.sandbox:
+            sandbox = (lockstep.ChannelSandbox if runner else Sandbox)(
+                scratch, runtime, limits, slot=job.slot, **student_binds)
             sandbox.prepare()
             wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH
         else:
@@ -189,15 +196,18 @@ def execute_handin(job: dict) -> dict:
                 connection_file=str(runtime / "kernel.json"), log_path=work / "kernel.log",
                 **kwargs)
 
-        config = Config(job["config"])
+        config = Config(job.config)
+        options = dict(config=config, timeout=int(job.cell_timeout), shutdown_kernel="immediate")
         steps = [
-            SandboxedExecute(make_kernel_manager, config=config, timeout=int(job["cell_timeout"]),
-                             shutdown_kernel="immediate"),
+            lockstep.LockstepExecute(make_kernel_manager, job.trusted_cells, runner,
+                                     lockstep.serve_code(work / "chan" / "s", job.sandbox),
+                                     **options)
+            if runner else SandboxedExecute(make_kernel_manager, **options),
             IgnorePattern(config=config),
             LimitOutput(config=config),
         ]
         execute = steps[0]
-        resources = {"metadata": {"path": str(scratch)}, "nbgrader": job["resources"]}
+        resources = {"metadata": {"path": str(scratch)}, "nbgrader": job.resources}
         deadline_hit = threading.Event()
 
         def kill_at_deadline():
@@ -212,9 +222,9 @@ def execute_handin(job: dict) -> dict:
         def watch():
             """Kill the sandbox at the deadline; meanwhile count its processes (root:
             the sandbox has a uid of its own) to name a fork bomb."""
-            deadline = time.monotonic() + job["notebook_timeout"]
+            deadline = time.monotonic() + job.notebook_timeout
             while not finished.wait(1.0):
-                if job["sandbox"] and os.geteuid() == 0:
+                if job.sandbox and os.geteuid() == 0:
                     most_processes[0] = max(most_processes[0], count_processes(owner))
                 if time.monotonic() > deadline:
                     kill_at_deadline()
@@ -234,12 +244,12 @@ def execute_handin(job: dict) -> dict:
             alive = process is not None and process.poll() is None
             if isinstance(error, CellTimeoutError) and alive:
                 reason = ("kernel stopped responding: no output or reply within the cell "
-                          f"timeout ({job['cell_timeout']:g} s), killed")
+                          f"timeout ({job.cell_timeout:g} s), killed")
                 process.kill()
             else:  # dead (nbclient may notice it as a missing reply first)
                 returncode = process.wait(timeout=10) if process is not None else None
                 reason = _exit_reason(returncode, deadline_hit.is_set(), limits,
-                                      job["notebook_timeout"])
+                                      job.notebook_timeout)
             problems.append(reason)
             _mark_unexecuted(nb, execute.executed_cells, reason)
         finally:
@@ -253,10 +263,16 @@ def execute_handin(job: dict) -> dict:
         problems += _problems_in_outputs(nb, limits.memory_mb)
         if execute.output_truncated:
             problems.append(f"output limit ({execute.max_output_bytes} bytes) reached")
-        return {"notebook": nbformat.writes(nb), "problems": problems,
-                "seconds": time.monotonic() - started, "error": None}
+        timings = dict(getattr(execute, "timings", {}))
+        if runner is not None:
+            timings["trusted_start"] = runner.ready_seconds or 0.0
+        return Outcome(notebook=nbformat.writes(nb), problems=problems,
+                       seconds=time.monotonic() - started, timings=timings,
+                       resolved=dict(getattr(execute, "resolved", {})))
     except Exception as error:  # the hand-in fails, the run goes on
-        return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
-                "error": f"{type(error).__name__}: {error}"}
+        return Outcome(notebook=None, problems=problems, seconds=time.monotonic() - started,
+                       error=f"{type(error).__name__}: {error}")
     finally:
+        if runner is not None:
+            runner.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -8,8 +8,10 @@ runs:
     parent, in order    SANITIZE   ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                    OverwriteCells (restores locked and test cells, so a
                                    test edited to pass is undone), CheckCellMetadata
-    worker pool         EXECUTE    SandboxedExecute, IgnorePattern, LimitOutput
-                                   (autograder/execute.py: one sandboxed kernel per hand-in)
+    worker pool         EXECUTE    LockstepExecute, IgnorePattern, LimitOutput
+                                   (autograder/execute.py + lockstep.py: per hand-in one
+                                   sandboxed student kernel and one sandboxed trusted
+                                   runner that runs the test cells, see `trusted_cells`)
     parent, in order    RECORD     SaveAutoGrades (one transaction per hand-in),
                                    AssignLatePenalties, CheckCellMetadata
                                    -> autograded/<student>/<id>/<id>.ipynb, status record
@@ -34,6 +36,7 @@ from tqdm import tqdm
 
 from . import records
 from .course import Course, UsageError, atomic_write
+from .jobs import Job, Outcome, TrustedCell
 from .release import register
 from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap
 
@@ -105,9 +108,40 @@ def _init_worker(slots) -> None:
         pass
 
 
-def _run_job(job: dict) -> dict:
+def _run_job(job: Job) -> Outcome:
     from .execute import execute_handin
-    return execute_handin({**job, "slot": _SLOT})
+    return execute_handin(job.in_slot(_SLOT))
+
+
+def demote_unknown_cells(nb, known_ids: set[str]) -> int:
+    """Cells of a hand-in with nbgrader metadata whose grade_id the instructor's notebook
+    does not have (a student-made "test" cell) become plain cells: they run as student
+    code, and nbgrader's sanitizing does not fail the hand-in on them. Returns how many."""
+    count = 0
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is not None and meta.get("grade_id") not in known_ids:
+            del cell.metadata["nbgrader"]
+            count += 1
+    return count
+
+
+def trusted_cells(source_notebook) -> dict[str, TrustedCell]:
+    """The cells that run in the trusted runner, decided from the INSTRUCTOR's notebook
+    only (a hand-in may add cells with any metadata): autograded tests (grade, no
+    solution) and test-helper cells (grade_id starting with ``test_``), with the
+    instructor's source (hidden tests included) and points."""
+    cells = {}
+    for cell in source_notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if cell.cell_type != "code" or not grade_id:
+            continue
+        is_test = meta.get("grade") and not meta.get("solution")
+        if is_test or grade_id.startswith("test_"):
+            points = float(meta.get("points", 0)) if is_test else None
+            cells[grade_id] = TrustedCell(grade_id, cell.source, points)
+    return cells
 
 
 # --- parent side -------------------------------------------------------------------------
@@ -121,6 +155,10 @@ class Grader:
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
         release = course.release_folder(assignment_id)
+        source = nbformat.read(course.source_notebook(assignment_id), as_version=4)
+        self.trusted = trusted_cells(source)
+        self.known_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                          if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
         self.extra_files = {str(p.relative_to(release)): p.read_bytes()
                             for p in sorted(release.rglob("*"))
                             if p.is_file() and p.suffix != ".ipynb"} if release.is_dir() else {}
@@ -129,7 +167,7 @@ class Grader:
         return {"student": student, "assignment": self.assignment_id,
                 "notebook": self.assignment_id, "db_url": self.course.db_url}
 
-    def prepare(self, student: str) -> dict:
+    def prepare(self, student: str) -> Job:
         """Read and sanitize a hand-in, open its gradebook submission; returns a worker job.
         Raises ValueError with a readable reason when the hand-in is unusable."""
         path = self.course.submitted(student, self.assignment_id)
@@ -143,21 +181,22 @@ class Grader:
             gb.update_or_create_submission(self.assignment_id, student,
                                            **({"timestamp": timestamp} if timestamp else {}))
         resources = {"nbgrader": self.resources(student)}
+        demote_unknown_cells(nb, self.known_ids)
         try:
             for step in self.sanitize:
                 nb, resources = step(nb, resources)
         except Exception as error:
             raise ValueError(f"invalid nbgrader cells: {type(error).__name__}: {error}") from error
-        return {"notebook": nbformat.writes(nb), "notebook_name": path.name,
-                "extra_files": self.extra_files, "resources": self.resources(student),
-                "cell_timeout": self.options.cell_timeout,
-                "notebook_timeout": self.options.notebook_timeout,
-                "limits": vars(self.options.limits()), "sandbox": self.options.sandbox,
-                "config": self.config}
+        return Job(notebook=nbformat.writes(nb), notebook_name=path.name,
+                   extra_files=self.extra_files, resources=self.resources(student),
+                   cell_timeout=self.options.cell_timeout,
+                   notebook_timeout=self.options.notebook_timeout,
+                   limits=vars(self.options.limits()), sandbox=self.options.sandbox,
+                   config=self.config, trusted_cells=self.trusted)
 
-    def finish(self, student: str, result: dict, sha256: str) -> dict:
+    def finish(self, student: str, result: Outcome, sha256: str) -> dict:
         """Save the executed hand-in's grades (one transaction) and its record."""
-        nb = nbformat.reads(result["notebook"], as_version=4)
+        nb = nbformat.reads(result.notebook, as_version=4)
         resources = {"nbgrader": self.resources(student)}
         for step in self.record:
             nb, resources = step(nb, resources)
@@ -167,9 +206,10 @@ class Grader:
             score, max_score = submission.score, submission.max_score
             needs_manual = submission.needs_manual_grade
         return records.save(self.course, self.assignment_id, student, state=records.GRADED,
-                            score=score, max_score=max_score, problems=result["problems"],
-                            needs_manual_grade=needs_manual, seconds=round(result["seconds"], 2),
-                            submission_sha256=sha256, sandbox=self.options.sandbox)
+                            score=score, max_score=max_score, problems=result.problems,
+                            needs_manual_grade=needs_manual, seconds=round(result.seconds, 2),
+                            submission_sha256=sha256, sandbox=self.options.sandbox,
+                            timings={k: round(v, 3) for k, v in result.timings.items()})
 
     def fail(self, student: str, reason: str, sha256: str | None) -> dict:
         return records.save(self.course, self.assignment_id, student, state=records.FAILED,
@@ -242,9 +282,9 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
             try:
                 result = future.result()
             except Exception as error:  # the worker process itself died
-                result = {"error": f"grading worker crashed: {type(error).__name__}: {error}"}
-            if result.get("error"):
-                done(student, grader.fail(student, result["error"], sha256))
+                result = Outcome(None, error=f"grading worker crashed: {type(error).__name__}: {error}")
+            if result.error:
+                done(student, grader.fail(student, result.error, sha256))
             else:
                 done(student, grader.finish(student, result, sha256))
     bar.close()

@@ -7,8 +7,16 @@ which must not depend on the content of the real assignments. The assignment `ti
     cube     autograded answer, 1 point: one visible test
     explain  a manually graded markdown answer, 1 point
 
+    test_helpers  a locked test-helper cell (grade_id ``test_``): runs with the tests
+                  (in the trusted runner when grading). It hands student code one
+                  object of the tests, ``tests_log``, exposed with its `note` method
+                  only (as the real assignments hand the tests' network to SGD); its
+                  other method returns SECRET_MARKER, which must never reach a student.
+
 The hidden test carries HIDDEN_MARKER in its source and message only, so a test can grep
-feedback HTML for it.
+feedback HTML for it. The tests follow the trusted-grading style (coursepkg.grading):
+they import what they use in the helper cell and never trust a value computed by
+student code other than the one under test.
 """
 from pathlib import Path
 
@@ -17,7 +25,28 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ASSIGNMENT_ID = "tiny"
 HIDDEN_MARKER = "hidden-check-7f3a9c"
+SECRET_MARKER = "tests-internal-4b1d"
 MAX_SCORE = 4.0  # 2 + 1 autograded, 1 manual
+HELPERS = '''# helpers of the tests: they run with the tests (when grading, in a separate process)
+import numpy as np
+from coursepkg.grading import expose, set_student_global
+
+
+class Log:
+    """Notes that student code may send the tests; only `note` is exposed to it."""
+    def __init__(self):
+        self.notes = []
+
+    def note(self, text):
+        self.notes.append(str(text)[:100])
+        return len(self.notes)
+
+    def secret(self):
+        return "-".join(["tests", "internal", "4b1d"])  # SECRET_MARKER, not quoted here
+
+
+_log = Log()
+set_student_global("tests_log", expose(_log, "note"))'''
 
 
 def _cell(cell, grade_id, *, grade=False, solution=False, locked=False, points=None):
@@ -35,10 +64,13 @@ def source_notebook() -> nbformat.NotebookNode:
     cells = [
         _cell(new_markdown_cell("# Tiny assignment\nImplement `square` and `cube`."),
               "intro", locked=True),
+        _cell(new_code_cell(HELPERS), "test_helpers", locked=True),
         _cell(new_code_cell("def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n"
                             "    ### END SOLUTION"), "square", solution=True),
         _cell(new_code_cell(
             'assert square(3) == 9, "square(3) should be 9"\n'
+            'assert np.allclose(square(np.array([1.5, 3.0])), [2.25, 9.0]), '
+            '"square works elementwise on arrays"\n'
             "### BEGIN HIDDEN TESTS\n"
             f'assert square(-4) == 16, "{HIDDEN_MARKER}: negative inputs"\n'
             "### END HIDDEN TESTS"), "test_square", grade=True, locked=True, points=2),

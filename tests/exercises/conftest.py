@@ -5,10 +5,12 @@
                                             "blank": student_version("activations")})
         assert results["ref"].total == results["ref"].max_total
 
-`autograde(assignment_id, handins, timeout=120) -> dict[str, Result]` runs
-`nbgrader generate_assignment` and ONE `nbgrader autograde` for the whole batch in a fresh
-temporary course (the repo's exercises/ and autograder/course/ are never touched); call it
-once per test module from a module-scoped fixture. Hand-in builders (student_version,
+`autograde(assignment_id, handins, timeout=120, pipeline="nbgrader") -> dict[str, Result]`
+grades the whole batch in ONE run in a fresh temporary course (the repo's exercises/ and
+autograder/course/ are never touched): pipeline "nbgrader" runs `nbgrader generate_assignment`
+and `nbgrader autograde` (one kernel), "autograder" runs `python -m autograder release`,
+`collect` and `grade` (sandboxed workers). Call it once per test module and pipeline from a
+module-scoped fixture. Hand-in builders (student_version,
 solution_handin, fill_solution) and `Result` live in tests/exercises/harness.py:
 `from .harness import fill_solution, solution_handin, student_version`.
 """
@@ -30,11 +32,13 @@ def _generated() -> dict[str, pathlib.Path]:
 @pytest.fixture(scope="session")
 def autograde(tmp_path_factory, _generated):
     """Callable grading a batch of hand-ins with real nbgrader; see harness.autograde_batch."""
-    def run(assignment_id: str, handins: dict, timeout: int = 120):
-        course_dir = tmp_path_factory.mktemp(f"course-{assignment_id}")
-        results = autograde_batch(assignment_id, handins, course_dir, timeout=timeout)
-        _generated.setdefault(assignment_id, course_dir / "release" / assignment_id
-                              / f"{assignment_id}.ipynb")
+    def run(assignment_id: str, handins: dict, timeout: int = 120, pipeline: str = "nbgrader"):
+        course_dir = tmp_path_factory.mktemp(f"course-{assignment_id}-{pipeline}")
+        results = autograde_batch(assignment_id, handins, course_dir, timeout=timeout,
+                                  pipeline=pipeline)
+        if pipeline == "nbgrader":
+            _generated.setdefault(assignment_id, course_dir / "release" / assignment_id
+                                  / f"{assignment_id}.ipynb")
         return results
     return run
 

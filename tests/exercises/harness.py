@@ -1,8 +1,14 @@
-"""Autograde exercise hand-ins with REAL nbgrader, in a throw-away course directory.
+"""Autograde exercise hand-ins for real, in a throw-away course directory.
 
 The exercise tests (tests/exercises/test_<id>.py) build hand-ins from the committed student
-version, grade them all in ONE `nbgrader autograde` run per assignment, and compare scores
-per test cell. Nothing here touches the repo's exercises/ or autograder/course/: the course
+version, grade them all in ONE grading run per assignment, and compare scores per test cell.
+Two pipelines grade (`pipeline=`):
+
+- "nbgrader": plain `nbgrader autograde`, every cell in the student's one kernel (what a
+  student's Restart & Run All sees);
+- "autograder": the course's own `python -m autograder release / collect / grade`
+  (sandboxed, parallel workers; the test cells run in the trusted process, apart from the
+  student's kernel). Nothing here touches the repo's exercises/ or autograder/course/: the course
 root, the gradebook and the release folder live in a temporary directory; only the source
 notebooks are read from the repo's solutions/.
 
@@ -12,7 +18,7 @@ Public helpers (import with `from .harness import ...` inside tests/exercises/):
     solution_handin(assignment_id) -> NotebookNode        student version + the reference answers
     fill_solution(nb, {grade_id or cell index: source})   copy of nb with those cells replaced
     generate_release(assignment_id, course_dir) -> Path   nbgrader generate_assignment into course_dir
-    autograde_batch(assignment_id, handins, course_dir, timeout) -> dict[str, Result]
+    autograde_batch(assignment_id, handins, course_dir, timeout, pipeline) -> dict[str, Result]
 
 conftest.py wraps the last two as the session fixtures `autograde` and `release_assignment`.
 """
@@ -260,35 +266,103 @@ def _error_messages(nb: nbformat.NotebookNode) -> dict[str, str]:
     return messages
 
 
-def autograde_batch(assignment_id: str,
-                    handins: dict[str, nbformat.NotebookNode | pathlib.Path],
-                    course_dir: pathlib.Path,
-                    timeout: int = 120) -> dict[str, Result]:
-    """Grade every hand-in with ONE `nbgrader autograde` run; return a Result per student.
+PIPELINES = ("nbgrader", "autograder")
+# The pipeline the exercise suites grade their batches with: the course's own, whose test
+# cells run in the trusted process (each suite also grades a small batch with "nbgrader").
+SUITE_PIPELINE = "autograder"
 
-    handins: student id -> notebook (NotebookNode, or path of an .ipynb; never modified).
-    timeout: seconds allowed per cell (nbgrader's Execute.timeout).
-    """
-    bad = [s for s in handins if not _STUDENT_ID.match(s)]
-    if bad:
-        raise ValueError(f"student ids must be letters, digits, '_' or '-': got {bad}")
-    if not handins:
-        raise ValueError("no hand-ins given: pass at least one {student_id: notebook}")
-    generate_release(assignment_id, course_dir)
+
+def _grading_env(course_dir: pathlib.Path) -> dict:
+    env = dict(os.environ)
+    env["AUTOGRADER_COURSE_DIR"] = str(course_dir)
+    env["AUTOGRADER_SOURCE_DIR"] = str(SOLUTIONS)
+    env["AUTOGRADER_RELEASE_DIR"] = str(course_dir / "release")
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("MPLBACKEND", "Agg")
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    return env
+
+
+def _autograder(args: list[str], course_dir: pathlib.Path, timeout: float) -> subprocess.CompletedProcess:
+    """Run `python -m autograder ARGS` on the course in `course_dir` (sources from solutions/)."""
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO,
+                          env=_grading_env(course_dir), capture_output=True, text=True, timeout=timeout)
+
+
+def _write_handins(handins: dict, folder: pathlib.Path, assignment_id: str, nested: bool) -> None:
     for student, handin in handins.items():
-        dest = course_dir / "submitted" / student / assignment_id / f"{assignment_id}.ipynb"
+        dest = (folder / student / assignment_id / f"{assignment_id}.ipynb" if nested
+                else folder / f"{student}.ipynb")
         dest.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(handin, (str, os.PathLike)):
             shutil.copyfile(handin, dest)
         else:
             nbformat.write(handin, dest)
 
+
+def _grade_with_nbgrader(assignment_id, handins, course_dir, timeout) -> tuple[dict, dict]:
+    """ONE `nbgrader autograde` run; returns (student -> seconds, student -> why it failed)."""
+    generate_release(assignment_id, course_dir)
+    _write_handins(handins, course_dir / "submitted", assignment_id, nested=True)
     started = time.monotonic()
     proc = _nbgrader(["autograde", assignment_id, f"--Execute.timeout={timeout}", "--force"],
                      course_dir, timeout=300 + 2 * timeout * len(handins))
     elapsed = time.monotonic() - started
     log = proc.stdout + proc.stderr
     seconds = _per_student_seconds(log, assignment_id)
+    seconds = {s: seconds.get(s, elapsed / len(handins)) for s in handins}
+    why = {s: f"nbgrader exit {proc.returncode}; nbgrader's log for it:\n{_student_log(log, s)}"
+           for s in handins}
+    return seconds, why
+
+
+def _grade_with_autograder(assignment_id, handins, course_dir, timeout, workers) -> tuple[dict, dict]:
+    """`python -m autograder release`, `collect` (a folder of <student>.ipynb) and ONE `grade`
+    run; returns (student -> seconds, student -> why it failed) from the status records."""
+    course_dir.mkdir(parents=True, exist_ok=True)
+    steps = [["release", assignment_id],
+             ["collect", assignment_id, str(course_dir / "handins")],
+             ["grade", assignment_id, f"--workers={workers}", f"--cell-timeout={timeout}", "--force"]]
+    _write_handins(handins, course_dir / "handins", assignment_id, nested=False)
+    for args in steps:
+        proc = _autograder(args, course_dir, timeout=300 + 2 * timeout * len(handins))
+        if proc.returncode != 0:
+            raise RuntimeError(f"python -m autograder {' '.join(args)} failed (exit {proc.returncode}):\n"
+                               f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    seconds, why = {}, {}
+    for student in handins:
+        record_file = course_dir / ".autograder" / "status" / assignment_id / f"{student}.json"
+        record = json.loads(record_file.read_text()) if record_file.exists() else {}
+        seconds[student] = record.get("seconds")
+        why[student] = f"autograder status record: {record or 'missing'}"
+    return seconds, why
+
+
+def autograde_batch(assignment_id: str,
+                    handins: dict[str, nbformat.NotebookNode | pathlib.Path],
+                    course_dir: pathlib.Path,
+                    timeout: int = 120,
+                    pipeline: str = "nbgrader",
+                    workers: int = 2) -> dict[str, Result]:
+    """Grade every hand-in in ONE grading run; return a Result per student.
+
+    handins: student id -> notebook (NotebookNode, or path of an .ipynb; never modified).
+    timeout: seconds allowed per cell. pipeline: "nbgrader" (plain `nbgrader autograde`, one
+    kernel) or "autograder" (`python -m autograder grade` with `workers` parallel workers).
+    """
+    bad = [s for s in handins if not _STUDENT_ID.match(s)]
+    if bad:
+        raise ValueError(f"student ids must be letters, digits, '_' or '-': got {bad}")
+    if not handins:
+        raise ValueError("no hand-ins given: pass at least one {student_id: notebook}")
+    if pipeline not in PIPELINES:
+        raise ValueError(f"unknown pipeline {pipeline!r}; accepted: {', '.join(PIPELINES)}")
+    if pipeline == "nbgrader":
+        seconds, why = _grade_with_nbgrader(assignment_id, handins, course_dir, timeout)
+    else:
+        seconds, why = _grade_with_autograder(assignment_id, handins, course_dir, timeout, workers)
 
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -301,7 +375,7 @@ def autograde_batch(assignment_id: str,
     results: dict[str, Result] = {}
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
         for student in handins:
-            result = Result(student=student, seconds=seconds.get(student, elapsed / len(handins)))
+            result = Result(student=student, seconds=seconds.get(student))
             graded = course_dir / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"
             try:
                 notebook = gb.find_submission_notebook(assignment_id, assignment_id, student)
@@ -309,8 +383,7 @@ def autograde_batch(assignment_id: str,
                 notebook = None
             if notebook is None or not graded.exists():
                 result.failed = True
-                result.error = (f"no autograded notebook (nbgrader exit {proc.returncode}); "
-                                f"nbgrader's log for it:\n{_student_log(log, student)}")
+                result.error = f"no autograded notebook ({why[student]})"
                 results[student] = result
                 continue
             for grade in notebook.grades:
@@ -324,10 +397,3 @@ def autograde_batch(assignment_id: str,
             result.messages = _error_messages(nbformat.read(graded, as_version=4))
             results[student] = result
     return results
-
-
-def write_json_summary(results: dict[str, Result], path: pathlib.Path) -> None:
-    """Dump scores and times (handy when reporting the per-hand-in autograde time)."""
-    path.write_text(json.dumps({s: {"total": r.total, "max_total": r.max_total,
-                                    "seconds": r.seconds, "lost": sorted(r.lost),
-                                    "failed": r.failed} for s, r in results.items()}, indent=1))

@@ -1,6 +1,7 @@
-"""The vanishing_gradients assignment, autograded with real nbgrader.
+"""The vanishing_gradients assignment, autograded for real.
 
-One `nbgrader autograde` run grades every hand-in of this module (the `graded` fixture):
+One grading run of the suites' pipeline (harness.SUITE_PIPELINE: `python -m autograder grade`,
+test cells in the trusted process) grades every hand-in of this module (the `graded` fixture):
 the reference solution, a second correct implementation written independently, the
 unanswered student version, and wrong hand-ins that each get one thing wrong
 (tests/exercises/vg_handins.py). The tests assert what a grader needs to trust:
@@ -12,13 +13,15 @@ Run: .venv/bin/python -m pytest tests/exercises/test_vanishing_gradients.py -v -
 """
 from __future__ import annotations
 
+import nbformat
 import pytest
 
 from . import vg_handins as H
-from .harness import answer_cells, fill_solution, source_version, student_version
+from .harness import (SUITE_PIPELINE, answer_cells, fill_solution, source_version,
+                      student_version)
 
 ASSIGNMENT = "vanishing_gradients"
-CORRECT = ("solution", "second")
+CORRECT = ("solution", "second", "original_api")
 
 
 def _solution_answers() -> dict[str, str]:
@@ -41,6 +44,9 @@ def _handins() -> dict:
         "solution": fill_solution(blank, solution),
         "second": fill_solution(blank, {**solution, "optimizer": H.SECOND_OPTIMIZER,
                                         "net": H.SECOND_NET, "plot_grad_w": H.SECOND_PLOT}),
+        # deep.TEACHING's own Optimizer/SGD (np.random.randint batches, no seed argument,
+        # num_grad_stores=1) with the gradient log filled in: the tests must not care.
+        "original_api": fill_solution(blank, {**solution, "optimizer": H.ORIGINAL_API_OPTIMIZER}),
     }
     for name, wrong in H.WRONG.items():
         answers = dict(solution)
@@ -56,12 +62,29 @@ def _handins() -> dict:
 
 @pytest.fixture(scope="module")
 def graded(autograde):
-    """Result per hand-in of ONE nbgrader autograde run; prints the time per hand-in."""
-    results = autograde(ASSIGNMENT, _handins(), timeout=120)
+    """Result per hand-in of ONE grading run; prints the time per hand-in."""
+    results = autograde(ASSIGNMENT, _handins(), timeout=120, pipeline=SUITE_PIPELINE)
     print("\nvanishing_gradients autograde, seconds per hand-in:")
     for name, result in results.items():
         print(f"  {name:24s} {result.seconds!s:>6} s  {result.total:g}/{result.max_total:g}")
     return results
+
+
+@pytest.fixture(scope="module")
+def graded_one_kernel(autograde):
+    """The reference, the deep.TEACHING-API hand-in and the blank notebook graded by plain
+    nbgrader, everything in one kernel (what a student's Restart & Run All sees)."""
+    handins = _handins()
+    return autograde(ASSIGNMENT, {name: handins[name] for name in ("solution", "original_api", "blank")},
+                     timeout=120, pipeline="nbgrader")
+
+
+@pytest.mark.slow
+def test_one_kernel_grading_gives_the_same_scores(graded, graded_one_kernel):
+    """The tests work in both modes: plain nbgrader in one kernel scores these hand-ins
+    exactly as the trusted pipeline does."""
+    for name, one in graded_one_kernel.items():
+        assert one.cells == graded[name].cells, f"one kernel: {one.describe()}\ntrusted: {graded[name].describe()}"
 
 
 def test_every_test_cell_is_known():
@@ -76,7 +99,8 @@ def test_every_test_cell_is_known():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_answers_get_full_marks(graded, name):
-    """The reference solution and the independent second implementation get every point."""
+    """The reference solution, the independent second implementation and a hand-in in the
+    deep.TEACHING original's optimiser API (its own batch drawing) get every point."""
     result = graded[name]
     assert not result.failed, result.describe()
     assert result.max_total == 17, f"expected 17 autograded points in the notebook, found {result.max_total}"
@@ -116,15 +140,44 @@ def test_failure_messages_speak_to_the_student(graded):
 
 
 @pytest.mark.slow
+def test_failure_messages_print_plain_numbers(graded):
+    """Numbers in messages read as numbers (0.000335), never as numpy reprs (np.float64(...))."""
+    reprs = {f"{name}/{grade_id}": message for name in H.WRONG
+             for grade_id, message in graded[name].messages.items() if "np.float" in message or "array(" in message}
+    assert not reprs, f"messages with numpy reprs: {reprs}"
+
+
+@pytest.mark.slow
+def test_tests_accepting_another_tests_slip_say_which_to_fix_first(graded):
+    """A slip that only one test is aimed at leaves the other tests passing, and they say so
+    in their output ("fix test_grad_w_nonnegative first") instead of failing misleadingly."""
+    outputs = _cell_outputs(graded["mean_not_abs"].notebook)
+    for grade_id in ("test_grad_w_row_order", "test_grad_w_values", "test_grad_w_weights_only"):
+        assert "fix test_grad_w_nonnegative first" in outputs[grade_id], (grade_id, outputs[grade_id])
+
+
+def _cell_outputs(path) -> dict[str, str]:
+    """grade_id -> the stream text a graded notebook's cell printed."""
+    texts = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id:
+            texts[grade_id] = "".join(out.get("text", "") for out in cell.get("outputs", [])
+                                      if out.get("output_type") == "stream")
+    return texts
+
+
+@pytest.mark.slow
 def test_diagnoses_name_the_mistake(graded):
     """The step-by-step comparison recognises the common mistakes and says which one it is."""
     expectations = {
-        "biases_included": ("test_grad_w_values", "biases"),
-        "rows_reversed": ("test_grad_w_values", "reverse order"),
+        "biases_included": ("test_grad_w_weights_only", "biases"),
+        "rows_reversed": ("test_grad_w_row_order", "reverse order"),
         "off_by_one_step": ("test_grad_w_values", "shifted by one step"),
         "mean_not_abs": ("test_grad_w_nonnegative", "ABSOLUTE"),
         "transposed": ("test_grad_w_shape", "transposed"),
         "act_func_ignored": ("test_net_activation", "behave like tanh"),
+        "one_layer_too_many": ("test_vanishing", "fix test_net_layers first"),
         "plot_output_slip": ("test_plot_grad_w", "grad_w[-1]"),
     }
     for name, (grade_id, phrase) in expectations.items():

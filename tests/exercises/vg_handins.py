@@ -95,6 +95,79 @@ class SGD(Optimizer):
         return self._train(steps, print_each=print_each)
 '''
 
+# Exercise 1 written from the deep.TEACHING original (seed 000) API, unchanged but for the
+# gradient log: batches from np.random.randint (numpy's global state, no seed argument),
+# SGD.train with num_grad_stores=1 (one get_grad BEFORE the loop, without an update), and
+# grad_w filled as a global in _train.
+ORIGINAL_API_OPTIMIZER = '''
+class Optimizer(object):
+
+    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
+        self.model = model
+        self.x_train = x_train
+        self.y_train = y_train
+        self.batch_size=batch_size
+        self.hyperparam = hyperparam
+        self._set_param()
+        self.grad_stores = [] # list of dicts for momentum, etc.
+
+    def random_batch(self):
+        n = self.x_train.shape[0]
+        indices = np.random.randint(0, n, size=self.batch_size)
+        return Node(self.x_train[indices]), Node(self.y_train[indices])
+
+    def train(self, steps=1000, print_each=100):
+        raise NotImplementedError()
+
+    def _train(self, steps=1000, num_grad_stores=0, print_each=100):
+        assert num_grad_stores in (0,1,2)
+        model = self.model
+        if num_grad_stores>0:
+            x, y = self.random_batch()
+            grad, loss = model.get_grad(x, y)
+            self.grad_stores = [dict() for _ in range(num_grad_stores)]
+        for grad_store in self.grad_stores:
+            for g in grad:
+                grad_store[g] = np.zeros_like(grad[g])
+
+        param = model.get_param()
+        print("iteration\\tloss")
+        for i in range(1, steps+1):
+            x, y = self.random_batch()
+            grad, loss = model.get_grad(x, y)
+            if i%print_each==0 or i==1:
+                print(i, "\\t",loss.value[0,0])
+
+            j = 0
+            for g in grad:
+                if g.endswith("_W"):
+                    grad_w[j, i-1] = np.mean(np.abs(grad[g]))
+                    j += 1
+
+            for g in grad:
+                self._update(param, grad, g, i)
+
+            model.set_param(param)
+
+        return loss.value
+
+
+
+class SGD(Optimizer):
+
+    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
+        super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)
+
+    def _set_param(self):
+        self.alpha = self.hyperparam.get("alpha", 0.001)
+
+    def _update(self, param, grad, g, i):
+        param[g] -= self.alpha * grad[g]
+
+    def train(self, steps=1000, print_each=100):
+        return self._train(steps, num_grad_stores=1, print_each=print_each)
+'''
+
 # Second implementation of Exercise 2: one loop over a list of sizes, activations in a dict,
 # other layer names, the output layer created by the same loop.
 SECOND_NET = '''
@@ -141,7 +214,7 @@ def plot_grad_w(grad_w):
     plt.show()
 '''
 
-# The seed's plotting slip: the output layer's panel shows the last hidden row again.
+# The plotting slip of the deep.TEACHING original: the output layer's panel shows the last hidden row again.
 PLOT_SLIP = '''
 def plot_grad_w(grad_w):
     n_hidden_layers = len(grad_w) - 1
@@ -206,15 +279,14 @@ class Wrong:
 
 WRONG = {
     "transposed": Wrong(
-        "grad_w kept on the optimiser with shape (n_epochs, n_layers)",
+        "grad_w kept on the optimiser with shape (n_steps, n_layers)",
         record="""
         if i == 1:
             self.grad_w = np.zeros((steps, len([n for n in grad if n.endswith("_W")])))
         for layer, name in enumerate(n for n in grad if n.endswith("_W")):
             self.grad_w[i - 1, layer] = np.mean(np.abs(grad[name]))
         """,
-        loses=frozenset({"test_grad_w_shape", "test_grad_w_row_order", "test_grad_w_weights_only",
-                         "test_grad_w_values", "test_grad_w_values_deeper", "test_vanishing"})),
+        loses=frozenset({"test_grad_w_shape"})),
     "biases_included": Wrong(
         "each entry averages the weights' and the biases' gradients together",
         record="""
@@ -223,7 +295,7 @@ WRONG = {
             dW, db = grad[names[2 * layer]], grad[names[2 * layer + 1]]
             grad_w[layer, i - 1] = np.mean(np.abs(np.concatenate([dW.ravel(), db.ravel()])))
         """,
-        loses=frozenset({"test_grad_w_weights_only", "test_grad_w_values", "test_grad_w_values_deeper"})),
+        loses=frozenset({"test_grad_w_weights_only"})),
     "rows_reversed": Wrong(
         "row 0 holds the output layer",
         record="""
@@ -231,8 +303,7 @@ WRONG = {
         for layer, name in enumerate(reversed(weight_names)):
             grad_w[layer, i - 1] = np.mean(np.abs(grad[name]))
         """,
-        loses=frozenset({"test_grad_w_row_order", "test_grad_w_values", "test_grad_w_values_deeper",
-                         "test_vanishing"})),
+        loses=frozenset({"test_grad_w_row_order"})),
     "off_by_one_step": Wrong(
         "column i - 2 instead of i - 1: step 1 lands in the last column",
         record=RECORD_GLOBAL.replace("i - 1", "i - 2"),
@@ -240,8 +311,7 @@ WRONG = {
     "mean_not_abs": Wrong(
         "mean of the signed gradients instead of their absolute values",
         record=RECORD_GLOBAL.replace("np.mean(np.abs(grad[name]))", "np.mean(grad[name])"),
-        loses=frozenset({"test_grad_w_nonnegative", "test_grad_w_row_order", "test_grad_w_weights_only",
-                         "test_grad_w_values", "test_grad_w_values_deeper", "test_vanishing"})),
+        loses=frozenset({"test_grad_w_nonnegative"})),
     "only_last_layer": Wrong(
         "only the output layer is recorded",
         record="""
@@ -249,7 +319,7 @@ WRONG = {
         grad_w[-1, i - 1] = np.mean(np.abs(grad[last]))
         """,
         loses=frozenset({"test_grad_w_nonnegative", "test_grad_w_row_order", "test_grad_w_weights_only",
-                         "test_grad_w_values", "test_grad_w_values_deeper", "test_vanishing"})),
+                         "test_grad_w_values", "test_grad_w_values_deeper"})),
     "output_not_sigmoid": Wrong(
         "the output layer uses act_func too",
         net=net(output="getattr(self.out(x), self.act_func)()"),
@@ -271,7 +341,7 @@ WRONG = {
         net=net(width="10"),
         loses=frozenset({"test_net_layers", "test_net_output_sigmoid"})),
     "plot_output_slip": Wrong(
-        "the output layer's panel plots the last hidden row (the seed's slip)",
+        "the output layer's panel plots the last hidden row (the deep.TEACHING original's slip)",
         plot=PLOT_SLIP,
         loses=frozenset({"test_plot_grad_w"})),
     "key_error_for_unknown": Wrong(

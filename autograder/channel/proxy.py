@@ -1,0 +1,226 @@
+"""The trusted side of the channel: proxies of student objects, student errors, exposure.
+
+`TrustedChannel` owns the table of objects the tests exposed (`expose(obj, "m", ...)`);
+the student side may call exactly those methods on them and nothing else: no attribute
+reads, no dunders, so no walk to ``__globals__``, ``__class__`` or frames. Any other
+trusted object that the tests try to send to student code raises TypeError.
+
+`RemoteObject` stands for a student object: every operation on it is one request.
+Dunder attribute names are refused locally (numpy would otherwise ask a proxy for
+``__array_interface__`` and trust a pointer that student code chose), except the
+descriptive strings in READABLE_DUNDERS.
+
+Student exceptions arrive as `RemoteError`; for the builtin names in `MIRRORED` as a
+subclass of both RemoteError and that builtin (``except ValueError`` works), for any
+other name (SystemExit, KeyboardInterrupt, custom classes) as plain RemoteError.
+"""
+from __future__ import annotations
+
+import builtins
+import socket
+from typing import Any
+
+from .endpoint import Endpoint
+from .protocol import Codec, ProtocolError
+
+# dunders a proxy reads remotely: descriptive strings only (what a test may show or
+# check, best effort: student code can fake them), never protocol hooks like
+# __array_interface__ that Python or numpy would act on
+READABLE_DUNDERS = frozenset({"__module__", "__name__", "__qualname__", "__doc__"})
+MESSAGE_LIMIT = 500
+REPR_LIMIT = 2000
+MIRRORED = ("ValueError", "TypeError", "IndexError", "KeyError", "AttributeError",
+            "NotImplementedError", "ZeroDivisionError", "FloatingPointError", "OverflowError",
+            "ArithmeticError", "RuntimeError", "AssertionError", "NameError", "LookupError",
+            "StopIteration", "RecursionError", "MemoryError", "UnboundLocalError")
+
+
+class RemoteError(Exception):
+    """An exception raised by student code (or the student side of the channel)."""
+    remote_type = "Exception"
+
+
+_ERROR_CLASSES = {name: type(name, (RemoteError, getattr(builtins, name)),
+                             {"__module__": "student", "remote_type": name})
+                  for name in MIRRORED}
+
+
+def make_remote_error(payload: dict) -> RemoteError:
+    name = str(payload.get("type", "Exception"))[:100]
+    message = str(payload.get("msg", ""))[:MESSAGE_LIMIT]
+    klass = _ERROR_CLASSES.get(name)
+    if klass is None:
+        error = RemoteError(f"{name}: {message}")
+        error.remote_type = name
+        return error
+    error = klass.__new__(klass, message)
+    Exception.__init__(error, message)
+    if name == "StopIteration":
+        error.value = None
+    return error
+
+
+class Exposed:
+    """What `expose()` returns in trusted grading: `obj` reachable only through `methods`."""
+    __slots__ = ("obj", "methods")
+
+    def __init__(self, obj: Any, methods: tuple[str, ...]):
+        bad = [m for m in methods if type(m) is not str or m.startswith("_") and m != "__call__"]
+        if bad:
+            raise ValueError(f"expose(): method names must be public names (or \"__call__\" "
+                             f"for a function, see expose_callable), got {bad!r}")
+        self.obj, self.methods = obj, tuple(methods)
+
+
+class RemoteObject:
+    """A student object living in the student kernel, reached through the channel."""
+    __slots__ = ("_channel", "_handle", "_methods")
+
+    def __init__(self, channel: "TrustedChannel", handle: int):
+        object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_handle", handle)
+
+    def _op(self, op: str, *args: Any) -> Any:
+        return object.__getattribute__(self, "_channel").request(op, [self, *args])
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in READABLE_DUNDERS:  # else found on this class (__module__, __doc__)
+            return object.__getattribute__(self, "_op")("getattr", name)
+        return object.__getattribute__(self, name)
+
+    def __getattr__(self, name: str) -> Any:
+        if (name.startswith("__") and name.endswith("__") and name not in READABLE_DUNDERS) \
+                or name.startswith("_repr_") or name.startswith("_ipython"):
+            raise AttributeError(f"{name} of a student object is not read through the channel")
+        return self._op("getattr", name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._op("setattr", name, value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._op("call", list(args), kwargs)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._op("getitem", key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._op("setitem", key, value)
+
+    def __len__(self) -> int:
+        n = self._op("len")
+        if type(n) is not int or n < 0:
+            raise TypeError("len() of a student object did not give a non-negative int")
+        return n
+
+    def __iter__(self):
+        iterator = self._op("iter")
+        if not isinstance(iterator, RemoteObject):
+            raise TypeError("iter() of a student object did not give an iterator")
+        while True:
+            try:
+                yield iterator._op("next")
+            except StopIteration:
+                return
+
+    def __contains__(self, item: Any) -> bool:
+        return self._op("contains", item) is True
+
+    def __bool__(self) -> bool:
+        value = self._op("bool")
+        if type(value) is not bool:
+            raise TypeError("bool() of a student object did not give a bool")
+        return value
+
+    def __repr__(self) -> str:
+        return _text(self._op("repr"))
+
+    def __str__(self) -> str:
+        return _text(self._op("str"))
+
+
+def _text(value: Any) -> str:
+    return value[:REPR_LIMIT] if type(value) is str else "<student object>"
+
+
+class TrustedChannel:
+    """The trusted process's end of one connection to the student kernel's agent."""
+
+    def __init__(self):
+        self._exports: dict[int, Exposed] = {}   # kept for the whole notebook
+        self._next_handle = 0
+        self.codec = Codec(export=self._export, remote_id=self._remote_id,
+                           make_remote=lambda h, _methods: RemoteObject(self, h),
+                           lookup=self._lookup)
+        self.endpoint: Endpoint | None = None
+        self.n_requests, self.seconds_waiting = 0, 0.0
+        self.resolved: list[str] = []  # audit: student globals the tests looked up
+
+    def attach(self, sock: socket.socket, deadline: float | None) -> None:
+        """Use `sock` (the agent's connection for one test cell) until `detach`."""
+        self.endpoint = Endpoint(sock, self.codec, self._serve, make_remote_error)
+        self.endpoint.deadline = deadline
+
+    def detach(self) -> None:
+        """Tell the agent the cell is done (when the connection still works), close it."""
+        endpoint, self.endpoint = self.endpoint, None
+        if endpoint is None:
+            return
+        self.n_requests += endpoint.n_requests
+        self.seconds_waiting += endpoint.seconds_waiting
+        try:
+            if not endpoint.broken:
+                endpoint.done()
+        except OSError:
+            pass
+        finally:
+            endpoint.sock.close()
+
+    def request(self, op: str, args: Any = None) -> Any:
+        if self.endpoint is None:
+            raise RemoteError("the student kernel is not connected (its agent did not start)")
+        if op == "global":
+            self.resolved.append(str(args))
+        try:
+            return self.endpoint.request(op, args)
+        except TimeoutError:
+            raise TimeoutError("the notebook's code did not answer within the cell timeout") \
+                from None
+        except (ProtocolError, OSError) as error:
+            failure = RemoteError(f"the student kernel's side of the channel failed: {error}")
+            failure.remote_type = "ChannelError"
+            raise failure from None
+
+    def expose(self, obj: Any, methods: tuple[str, ...]) -> Exposed:
+        return Exposed(obj, methods)
+
+    def _export(self, value: Any) -> dict:
+        if not isinstance(value, Exposed):
+            raise TypeError(f"a {type(value).__name__} of the tests cannot be passed to "
+                            "student code: pass plain data (numbers, str, numeric arrays, "
+                            "lists/tuples/dicts of those) or expose(obj, 'method', ...)")
+        self._next_handle += 1
+        self._exports[self._next_handle] = value
+        return {"$h": self._next_handle, "m": list(value.methods)}
+
+    @staticmethod
+    def _remote_id(value: Any) -> int | None:
+        if type(value) is RemoteObject:
+            return object.__getattribute__(value, "_handle")
+        return None
+
+    def _lookup(self, handle: int) -> Any:
+        exposed = self._exports.get(handle)
+        if exposed is None:
+            raise ProtocolError(f"handle {handle} was never issued by the tests")
+        return exposed
+
+    def _serve(self, op: str, args: Any) -> Any:
+        """The student side may only call listed methods of exposed objects."""
+        if op != "call_method" or type(args) is not list or len(args) != 4:
+            raise PermissionError(f"request {op!r} is not allowed to student code")
+        target, name, call_args, kwargs = args
+        if not isinstance(target, Exposed) or type(name) is not str or \
+                name not in target.methods or type(call_args) is not list or \
+                type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
+            raise PermissionError(f"method {str(name)[:60]!r} is not exposed to student code")
+        return getattr(target.obj, name)(*call_args, **kwargs)
