@@ -164,8 +164,8 @@ WRONG = {
 
 # Mistakes graded in one kernel only (plain nbgrader): importing the course's reference
 # module is caught by check_own, which reads the function's module and so works only there.
-# (In trusted grading the sandbox must simply not hold coursepkg.activations.)
-ONE_KERNEL_ONLY = {"imports_coursepkg": "coursepkg.activations"}  # mistake -> the module it imports
+# (In trusted grading the sandbox simply does not hold courseref.)
+ONE_KERNEL_ONLY = {"imports_courseref": "courseref.activations"}  # mistake -> the module it imports
 
 
 def _handins(names) -> dict:
