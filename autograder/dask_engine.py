@@ -22,6 +22,8 @@ Sandbox uids: each worker thread gets slot `pid * SLOTS_PER_PROCESS + thread`, s
 worker processes of one machine (`dask worker --nworkers N`) never share a sandbox uid.
 """
 import asyncio
+import importlib
+import logging
 import os
 import queue
 import sys
@@ -31,18 +33,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from distributed import (Client, Reschedule, WorkerPlugin, as_completed, get_worker)
+from distributed import Client, Reschedule, WorkerPlugin, get_worker, wait
 from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 
 from .course import UsageError
 from .engine import Completion, Engine, EngineLost, WorkerFunction
 
+log = logging.getLogger("autograder")
 PLUGIN_NAME = "autograder-sandbox"
 EVENT_TOPIC = "autograder-sandbox"
 SLOTS_PER_PROCESS = 8      # threads per worker process that get a sandbox uid of their own
 CONNECT_TIMEOUT = 30       # s to reach the scheduler (also the client's reconnect window)
-WORKER_TIMEOUT = 60        # s to wait for a first worker
+WORKER_TIMEOUT = 60        # s to wait for a first worker, or with none left
+POLL = 5                   # s between checks that workers are left
 
 _SLOTS: queue.SimpleQueue | None = None  # this worker process's free sandbox slots
 
@@ -76,7 +80,13 @@ class SandboxCheck(WorkerPlugin):
         elif self.require_sandbox:
             self.problem = await asyncio.to_thread(check_bwrap)  # keeps heartbeats going
         _slots(nthreads)
-        if self.problem is not None:
+        if self.problem is None:  # warm up now: the first hand-in need not wait for imports
+            # (before any task of ours can arrive: imports racing in two threads break)
+            await asyncio.to_thread(importlib.import_module, "autograder.grade")
+            await asyncio.to_thread(importlib.import_module, "autograder.execute")
+        else:
+            log.error("autograder: this worker cannot sandbox student code and closes "
+                      "itself: %s", self.problem)
             worker.log_event(EVENT_TOPIC, {"run_id": self.run_id, "worker": worker.address,
                                            "problem": self.problem})
             # after the event is sent and plugin registration has answered
@@ -123,7 +133,7 @@ class DaskEngine(Engine):
     def __init__(self, run: WorkerFunction, scheduler: str, require_sandbox: bool = True,
                  worker_timeout: float = WORKER_TIMEOUT):
         super().__init__(run)
-        self.scheduler = scheduler
+        self.scheduler, self.worker_timeout = scheduler, worker_timeout
         self.client = _connect(scheduler)
         self.futures: dict[str, Any] = {}   # dask key -> future, until reported
         self.keys: dict[str, str] = {}      # dask key -> the caller's key
@@ -178,27 +188,44 @@ class DaskEngine(Engine):
         return EngineLost(f"lost the Dask scheduler {self.scheduler} ({why})")
 
     def completed(self) -> Iterator[Completion]:
-        for future in as_completed(list(self.futures.values())):
-            if future.key not in self.futures:  # reported already
-                continue
-            key = self.keys[future.key]
+        pending, idle_since = set(self.futures.values()), None
+        while pending:
             try:
-                completion = Completion(key, result=future.result())
-            except FutureCancelledError as error:  # we cancel nothing: the scheduler is gone
-                raise self._lost(error.reason) from None
-            except KilledWorker as error:
-                completion = Completion(key, failure=(
-                    f"the hand-in's Dask worker died {error.allowed_failures + 1} times while "
-                    f"running it (last {error.last_worker.address}); not retried further "
-                    "(distributed.scheduler.allowed-failures)"))
-            except Exception as error:
-                if self.client.status != "running":
-                    raise self._lost(f"{type(error).__name__}: {error}") from None
-                completion = Completion(key, failure="Dask worker error: "
-                                                     f"{type(error).__name__}: {error}")
-            del self.futures[future.key]
-            future.release()
-            yield completion
+                done, pending = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            for future in done:
+                yield self._completion(future)
+            if done or self.client.status != "running":
+                idle_since = None
+                continue
+            if self.n_workers() > 0:  # a run with no worker left would wait forever
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > self.worker_timeout:
+                raise EngineLost(f"no Dask worker left at {self.scheduler} for "
+                                 f"{self.worker_timeout:g} s")
+
+    def _completion(self, future) -> Completion:
+        key = self.keys[future.key]
+        try:
+            completion = Completion(key, result=future.result())
+        except FutureCancelledError as error:  # we cancel nothing: the scheduler is gone
+            raise self._lost(error.reason) from None
+        except KilledWorker as error:
+            completion = Completion(key, failure=(
+                f"the hand-in's Dask worker died {error.allowed_failures + 1} times while "
+                f"running it (last {error.last_worker.address}); not retried further "
+                "(distributed.scheduler.allowed-failures)"))
+        except Exception as error:
+            if self.client.status != "running":
+                raise self._lost(f"{type(error).__name__}: {error}") from None
+            completion = Completion(key, failure="Dask worker error: "
+                                                 f"{type(error).__name__}: {error}")
+        del self.futures[future.key]
+        future.release()
+        return completion
 
     def n_workers(self) -> int:
         try:
@@ -207,6 +234,9 @@ class DaskEngine(Engine):
             return 0
 
     def close(self) -> None:
+        if self.client.status != "running":  # closing a reconnecting client logs a
+            for name in ("distributed.client", "distributed.utils"):  # CancelledError
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client.close(timeout=5)
         except Exception:  # the scheduler is already gone
