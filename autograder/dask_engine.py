@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from distributed import Client, Reschedule, WorkerPlugin, get_worker, wait
-from distributed.client import FutureCancelledError
+from distributed.client import FutureCancelledError, FuturesCancelledError
 from distributed.scheduler import KilledWorker
 
 from .course import UsageError
@@ -90,7 +90,7 @@ class SandboxCheck(WorkerPlugin):
             worker.log_event(EVENT_TOPIC, {"run_id": self.run_id, "worker": worker.address,
                                            "problem": self.problem})
             # after the event is sent and plugin registration has answered
-            asyncio.get_running_loop().call_later(0.5, lambda: asyncio.ensure_future(
+            asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(
                 worker.close(nanny=True, reason="autograder: no working sandbox")))
 
     @contextmanager
@@ -109,6 +109,12 @@ def _run_on_dask_worker(run: WorkerFunction, job: Any) -> Any:
         raise Reschedule()  # this worker is closing (no sandbox): let another one run it
     with plugin.slot() as slot:
         return run(job, slot)
+
+
+def _plugin_problem(dask_worker) -> str | None:
+    """(client.run) this worker's sandbox problem, None when it may run hand-ins."""
+    plugin = dask_worker.plugins.get(PLUGIN_NAME)
+    return "the autograder's worker plugin is missing" if plugin is None else plugin.problem
 
 
 def _connect(scheduler: str) -> Client:
@@ -160,12 +166,17 @@ class DaskEngine(Engine):
                              f"worker plugin ({type(error).__name__}: {error}); every worker "
                              "needs the course environment with this repository") from error
         deadline = time.monotonic() + 10
-        while True:  # a failed worker logs its event, then closes within a second
-            broken = {msg["worker"]: msg["problem"]
-                      for _, msg in self.client.get_events(EVENT_TOPIC)
-                      if isinstance(msg, dict) and msg.get("run_id") == run_id}
+        broken = {}
+        while True:  # a failed worker answers or logs its event, then closes within a second
+            problems = self.client.run(_plugin_problem, on_error="return")
+            broken.update({worker: problem for worker, problem in problems.items()
+                           if isinstance(problem, str)})
+            broken.update({msg["worker"]: msg["problem"]
+                           for _, msg in self.client.get_events(EVENT_TOPIC)
+                           if isinstance(msg, dict) and msg.get("run_id") == run_id})
             present = set(self.client.nthreads())
-            if not (present & set(broken)) or time.monotonic() > deadline:
+            unknown = {w for w, p in problems.items() if p is not None and w not in broken}
+            if not (present & (set(broken) | unknown)) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         healthy = present - set(broken)
@@ -194,6 +205,9 @@ class DaskEngine(Engine):
                 done, pending = wait(pending, timeout=POLL, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
+            except FuturesCancelledError as error:  # we cancel nothing: the scheduler is gone
+                reasons = {g.reason for g in getattr(error, "error_groups", [])}
+                raise self._lost(", ".join(sorted(reasons)) or "futures cancelled") from None
             for future in done:
                 yield self._completion(future)
             if done or self.client.status != "running":
