@@ -6,8 +6,10 @@ the worker plugin `SandboxCheck` on every worker, present and future. Its `setup
 `sandbox.check_bwrap()` on the worker; a worker that cannot build the sandbox logs the
 reason to the scheduler's event log (topic EVENT_TOPIC) and closes itself and its nanny,
 so it never receives a hand-in (a task that still reaches it is rescheduled). The parent
-reads those events: the broken workers are named on stderr, and with no healthy worker
-left `grade` stops with a UsageError naming each worker and its reason.
+asks every worker for its plugin's verdict (and reads those events for workers already
+gone): the broken workers are named on stderr, and with no healthy worker left `grade`
+stops with a UsageError naming each worker and its reason. A run with no worker left
+for WORKER_TIMEOUT stops with EngineLost.
 
 Faults, all handled by Dask's own machinery:
 - a worker dies mid-task: the scheduler runs the task again on another worker; the

@@ -8,8 +8,8 @@ runs:
     parent, in order    SANITIZE   ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                    OverwriteCells (restores locked and test cells, so a
                                    test edited to pass is undone), CheckCellMetadata
-    worker pool         EXECUTE    SandboxedExecute, IgnorePattern, LimitOutput
-                                   (autograder/execute.py: one sandboxed kernel per hand-in)
+    engine (engine.py)  EXECUTE    SandboxedExecute, IgnorePattern, LimitOutput
+    local pool or Dask             (autograder/execute.py: one sandboxed kernel per hand-in)
     parent, in order    RECORD     SaveAutoGrades (one transaction per hand-in),
                                    AssignLatePenalties, CheckCellMetadata
                                    -> autograded/<student>/<id>/<id>.ipynb, status record
