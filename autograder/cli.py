@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-grade what is already graded")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT bubblewrap (machines without it)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the hand-ins on a Dask cluster: tcp://HOST:PORT or the "
+                        "scheduler's JSON file (--workers is then ignored; default: the "
+                        "local process pool)")
 
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests left out")
     p.add_argument("id", metavar="ID")
@@ -118,7 +122,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
         options = GradeOptions(workers=args.workers, cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,
                                memory_mb=args.memory_mb, force=args.force,
-                               sandbox=not args.no_sandbox)
+                               sandbox=not args.no_sandbox, scheduler=args.scheduler)
         summary = grade(course, args.id, students=args.student, options=options)
         print(format_summary(summary))
         return 0

@@ -8,8 +8,8 @@ runs:
     parent, in order    SANITIZE   ClearOutput, DeduplicateIds, OverwriteKernelspec,
                                    OverwriteCells (restores locked and test cells, so a
                                    test edited to pass is undone), CheckCellMetadata
-    worker pool         EXECUTE    LockstepExecute, IgnorePattern, LimitOutput
-                                   (autograder/execute.py + lockstep.py: per hand-in one
+    engine (engine.py)  EXECUTE    LockstepExecute, IgnorePattern, LimitOutput
+    local pool or Dask             (autograder/execute.py + lockstep.py: per hand-in one
                                    sandboxed student kernel and one sandboxed trusted
                                    runner that runs the test cells, see `trusted_cells`)
     parent, in order    RECORD     SaveAutoGrades (one transaction per hand-in),
@@ -18,8 +18,6 @@ runs:
 
 A hand-in that cannot be read or run costs only itself: its record says why.
 """
-import concurrent.futures as cf
-import multiprocessing
 import os
 import sys
 import time
@@ -36,6 +34,7 @@ from tqdm import tqdm
 
 from . import records
 from .course import Course, UsageError, atomic_write
+from .engine import EngineLost, make_engine
 from .jobs import Job, Outcome, TrustedCell
 from .release import register
 from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap
@@ -50,6 +49,7 @@ class GradeOptions:
     force: bool = False
     sandbox: bool = True
     quiet: bool = False
+    scheduler: str | None = None  # Dask scheduler address or file; None: local pool
 
     def limits(self) -> Limits:
         # RLIMIT_CPU is per process: a kernel using 2 threads for the whole deadline
@@ -93,24 +93,10 @@ RECORD = [SaveAutoGradesInOneTransaction, AssignLatePenalties, CheckCellMetadata
 
 
 # --- worker side -------------------------------------------------------------------------
-_SLOT = 0
-
-
-def _init_worker(slots) -> None:
-    """Each worker takes a slot number (its sandbox uid) and dies with the parent."""
-    global _SLOT
-    _SLOT = slots.get()
-    try:
-        import ctypes
-        import signal
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _run_job(job: Job) -> Outcome:
+def _run_job(job: Job, slot: int) -> Outcome:
+    """What an engine runs per hand-in (engine.py: in a pool process or on a Dask worker)."""
     from .execute import execute_handin
-    return execute_handin(job.in_slot(_SLOT))
+    return execute_handin(job.in_slot(slot))
 
 
 def demote_unknown_cells(nb, known_ids: set[str]) -> int:
@@ -230,6 +216,8 @@ def _check_sandbox(options: GradeOptions) -> None:
     if not options.sandbox:
         print(DROPPED_WITHOUT_SANDBOX, file=sys.stderr)
         return
+    if options.scheduler:  # the Dask workers check their own sandbox (dask_engine.py)
+        return
     problem = check_bwrap()
     if problem:
         raise UsageError(f"cannot sandbox student code: {problem}.\nInstall bubblewrap, or "
@@ -258,36 +246,40 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
     def done(student, record):
         (summary.graded if record["state"] == records.GRADED else summary.failed)[student] = record
         bar.update()
-        bar.set_postfix(graded=len(summary.graded), failed=len(summary.failed))
+        bar.set_postfix(workers=engine.n_workers(), graded=len(summary.graded),
+                        failed=len(summary.failed))
 
+    engine = make_engine(_run_job, options.workers, options.scheduler,
+                         require_sandbox=options.sandbox)
     bar = tqdm(total=len(todo), unit="hand-in", desc=f"grading {assignment_id}",
                disable=options.quiet or not todo, file=sys.stderr)
-    context = multiprocessing.get_context("forkserver")
-    slots = context.Queue()
-    for slot in range(options.workers):
-        slots.put(slot)
-    with cf.ProcessPoolExecutor(max_workers=options.workers, mp_context=context,
-                                initializer=_init_worker, initargs=(slots,)) as pool:
-        running = {}
-        for student in todo:
-            sha256 = records.file_sha256(course.submitted(student, assignment_id))
-            try:
-                job = grader.prepare(student)
-            except ValueError as error:
-                done(student, grader.fail(student, str(error), sha256))
-                continue
-            running[pool.submit(_run_job, job)] = (student, sha256)
-        for future in cf.as_completed(running):
-            student, sha256 = running[future]
-            try:
-                result = future.result()
-            except Exception as error:  # the worker process itself died
-                result = Outcome(None, error=f"grading worker crashed: {type(error).__name__}: {error}")
-            if result.error:
-                done(student, grader.fail(student, result.error, sha256))
-            else:
-                done(student, grader.finish(student, result, sha256))
-    bar.close()
+    bar.set_postfix(workers=engine.n_workers())
+    try:
+        with engine:
+            sha256s = {}
+            for student in todo:
+                sha256s[student] = records.file_sha256(course.submitted(student, assignment_id))
+                try:
+                    job = grader.prepare(student)
+                except ValueError as error:
+                    done(student, grader.fail(student, str(error), sha256s[student]))
+                    continue
+                engine.submit(student, job)
+            for completion in engine.completed():  # each student once
+                student, result = completion.key, completion.result
+                if completion.failure:
+                    result = Outcome(None, error=completion.failure)
+                if result.error:
+                    done(student, grader.fail(student, result.error, sha256s[student]))
+                else:
+                    done(student, grader.finish(student, result, sha256s[student]))
+    except EngineLost as error:
+        left = len(todo) - len(summary.graded) - len(summary.failed)
+        raise EngineLost(f"{error}: stopped; {len(summary.graded) + len(summary.failed)} "
+                         f"hand-in(s) recorded, {left} not graded. Run the same command "
+                         "again (with a running scheduler) to grade the rest.") from None
+    finally:
+        bar.close()
     summary.seconds = time.monotonic() - started
     return summary
 

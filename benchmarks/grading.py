@@ -2,6 +2,12 @@
 (sandbox on), on the same N hand-ins, in one run.
 
     .venv/bin/python benchmarks/grading.py [--n 20] [--workers 2]
+    .venv/bin/python benchmarks/grading.py --n 200 --scheduler local   # or tcp://HOST:PORT
+
+With --scheduler, `cluster_benchmark` instead: the `tiny` assignment (so that a big class
+finishes in minutes), graded through Dask with 1, then 2 local `dask worker` processes
+(--dask-workers), printing hand-ins per minute, and the per-hand-in cost of the part that
+stays serial in the parent (prepare + gradebook record), which bounds the speed-up.
 
 Hand-ins: the real `vanishing_gradients` assignment when solutions/ has it (the
 instructor's answers filled into the released notebook; every other one half-done),
@@ -11,6 +17,7 @@ both, the ratio, and where the time goes (student kernel and trusted runner star
 test cells and the channel round trips inside them, the rest).
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -89,11 +96,117 @@ def kernel_startup_seconds(n: int = 3) -> float:
     return statistics.median(times)
 
 
+def _start(cmd: list[str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _local_scheduler(folder: Path) -> tuple[subprocess.Popen, str]:
+    """A `dask scheduler` on 127.0.0.1 (worker-saturation 1.0, as the README advises)."""
+    file = folder / "scheduler.json"
+    os.environ["DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION"] = "1.0"
+    proc = _start([str(Path(sys.executable).parent / "dask"), "scheduler", "--host",
+                   "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)],
+                  folder / "scheduler.log")
+    for _ in range(600):
+        if file.is_file() and file.stat().st_size:
+            time.sleep(0.2)
+            return proc, json.loads(file.read_text())["address"]
+        time.sleep(0.1)
+    sys.exit("the local dask scheduler did not start within 60 s")
+
+
+def serial_seconds(course: Course, assignment_id: str, k: int = 20) -> tuple[float, float]:
+    """Parent-side seconds per hand-in: (prepare, finish). `finish` records one executed
+    hand-in's result again for k identical hand-ins: the gradebook transaction and
+    autograded notebook, without a kernel."""
+    from autograder.execute import execute_handin
+    import warnings
+    from autograder.grade import GradeOptions, Grader
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # as grade() does
+    grader = Grader(course, assignment_id, GradeOptions(workers=1))
+    students = [f"student{i:02d}" for i in range(0, 2 * k, 2)]  # the identical correct ones
+    started = time.perf_counter()
+    jobs = [grader.prepare(student) for student in students]
+    prepare = (time.perf_counter() - started) / k
+    result = execute_handin({**jobs[0], "slot": 0})
+    started = time.perf_counter()
+    for student in students:
+        grader.finish(student, result, records.file_sha256(
+            course.submitted(student, assignment_id)))
+    return prepare, (time.perf_counter() - started) / k
+
+
+def cluster_benchmark(args) -> None:
+    """--scheduler: the tiny class of args.n hand-ins on 1, then 2, ... local Dask workers."""
+    from distributed import Client
+    counts = [int(c) for c in args.dask_workers.split(",")]
+    dask = str(Path(sys.executable).parent / "dask")
+    with tempfile.TemporaryDirectory(prefix="autograder-bench-dask-") as tmp:
+        tmp = Path(tmp)
+        source = tiny.write_source(tmp / "source").parent.parent
+        course = Course(root=tmp / "base" / "course", source=source, release=tmp / "release")
+        release(course, ["tiny"])
+        register(course, "tiny")
+        klass = make_class(course, "tiny")
+        for i in range(args.n):
+            path = course.submitted(f"student{i:02d}", "tiny")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(klass["ada_correct" if i % 2 == 0 else "ben_partial"], path)
+        print(f"cluster benchmark: {args.n} hand-ins of 'tiny' (the generated assignment, "
+              f"not a real one), {os.cpu_count()} cores, sandbox on, load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+        prepare, finish = serial_seconds(copy_course(course, tmp / "serial"), "tiny",
+                                         k=min(20, max(1, args.n // 2)))
+        rows = []
+        for n_workers in counts:
+            ours = copy_course(course, tmp / f"w{n_workers}")
+            scheduler, address = (_local_scheduler(tmp / f"w{n_workers}")
+                                  if args.scheduler == "local" else (None, args.scheduler))
+            workers = [_start([dask, "worker", address, "--nthreads", "1", "--no-nanny",
+                               "--no-dashboard", "--host", "127.0.0.1"],
+                              tmp / f"w{n_workers}" / f"worker{i}.log")
+                       for i in range(n_workers)]
+            try:
+                with Client(address, timeout=30) as client:
+                    client.wait_for_workers(n_workers, timeout=120)
+                    present = len(client.nthreads())
+                if present != n_workers:
+                    print(f"  note: the scheduler has {present} workers, not {n_workers}")
+                print(f"running grade --scheduler with {n_workers} worker(s) ...", flush=True)
+                seconds = timed([sys.executable, "-m", "autograder", "grade", "tiny",
+                                 "--scheduler", address], ours, REPO)
+            finally:
+                for proc in workers + ([scheduler] if scheduler else []):
+                    proc.kill()
+                    proc.wait()
+            graded = sum(records.is_done(ours, "tiny", f"student{i:02d}") for i in range(args.n))
+            rows.append((n_workers, seconds, graded))
+        print(f"\n{'workers':>8} {'seconds':>9} {'hand-ins/min':>13} {'graded':>8}")
+        for n_workers, seconds, graded in rows:
+            print(f"{n_workers:>8} {seconds:>9.1f} {60 * args.n / seconds:>13.1f} "
+                  f"{graded:>5}/{args.n}")
+        serial = prepare + finish
+        print(f"\nserial part in the parent, per hand-in: prepare {1000 * prepare:.0f} ms + "
+              f"record {1000 * finish:.0f} ms = {1000 * serial:.0f} ms")
+        print(f"  -> at most {60 / serial:.0f} hand-ins/min however many workers (Amdahl); "
+              f"with {rows[0][0]} worker(s) the rest costs "
+              f"{rows[0][1] / args.n - serial:.2f} s per hand-in")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="hand-ins (>= 20 for the report)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="Dask benchmark: 'local' (starts a scheduler on 127.0.0.1) or "
+                             "tcp://HOST:PORT of a scheduler without workers")
+    parser.add_argument("--dask-workers", default="1,2", metavar="N,N",
+                        help="local dask workers to start, one run per count (default 1,2)")
     args = parser.parse_args()
+    if args.scheduler:
+        cluster_benchmark(args)
+        return
     with tempfile.TemporaryDirectory(prefix="autograder-bench-") as tmp:
         tmp = Path(tmp)
         course, assignment_id = build_course(tmp / "base", args.n)
