@@ -62,8 +62,25 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.owner_uid, self.owner_uid)
 
 
+def message_size(msg: dict) -> int:
+    """Bytes a kernel message costs the worker: its content as JSON plus binary buffers."""
+    try:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+    except (TypeError, ValueError):
+        size = len(repr(msg.get("content")))
+    return size + sum(len(b) for b in msg.get("buffers") or [])
+
+
 class SandboxedExecute(Execute):
-    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping."""
+    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping.
+
+    The budget counts every iopub message the kernel sends (stream, display_data,
+    execute_result, update_display_data, error, clear_output, comm_open/comm_msg/
+    comm_close): nbclient hands them all to `process_message`, and widget (comm)
+    messages never reach `output()`. Over the budget, messages are dropped, except that
+    an error still leaves a short error output (a dropped error would pass a test cell).
+    Widget messages are counted and then ignored: no widget state is kept.
+    """
     max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
 
     def __init__(self, make_kernel_manager, **kwargs):
@@ -73,6 +90,9 @@ class SandboxedExecute(Execute):
         self.last_km = None  # nbclient drops self.km on clean-up; we need its process
         self.output_bytes = 0
         self.output_truncated = False
+        self.after_cell = None  # called after every executed cell (sandbox sampling)
+        self.store_widget_state = False
+        self.comm_open_handlers = {}  # no frontend emulation (Output widgets) either
 
     def create_kernel_manager(self):
         self.km = self.last_km = self._make_kernel_manager(
@@ -81,23 +101,37 @@ class SandboxedExecute(Execute):
 
     def on_cell_executed(self, **kwargs):
         self.executed_cells.add(kwargs["cell_index"])
+        if self.after_cell is not None:
+            self.after_cell()
         return super().on_cell_executed(**kwargs)
 
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        size = len(content.get("text", "")) + sum(
-            len(v) if isinstance(v, str) else len(json.dumps(v))
-            for v in content.get("data", {}).values())
-        self.output_bytes += size
-        if self.output_bytes > self.max_output_bytes:
-            if not self.output_truncated:
-                self.output_truncated = True
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
-                         "reached: further output of this notebook is dropped\n"))
+    def process_message(self, msg, cell, cell_index):
+        msg_type = msg["msg_type"]
+        if msg_type in ("status", "execute_input"):
+            return super().process_message(msg, cell, cell_index)
+        self.output_bytes += message_size(msg)
+        if msg_type.startswith("comm"):
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        if self.output_bytes <= self.max_output_bytes:
+            return super().process_message(msg, cell, cell_index)
+        if not self.output_truncated:
+            self.output_truncated = True
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
+                     "reached: further output of this notebook is dropped\n"))
+        if msg_type == "error":
+            content = msg["content"]
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=str(content.get("ename", "Error"))[:200],
+                evalue=str(content.get("evalue", ""))[:500],
+                traceback=["(traceback dropped: output limit reached)"]))
+        return None
+
+
+def _kernel_pid(execute: SandboxedExecute) -> int | None:
+    km = execute.last_km
+    return km.process.pid if km is not None and km.process is not None else None
 
 
 def _mark_unexecuted(nb, executed: set[int], reason: str) -> int:
@@ -128,18 +162,6 @@ def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeou
     return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
 
 
-def count_processes(uid: int) -> int:
-    """Processes owned by `uid` (the sandbox's own uid when we run as root)."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                count += entry.stat().st_uid == uid
-            except OSError:
-                pass
-    return count
-
-
 def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
     """Errors in outputs that say a limit was hit, named for the status record."""
     problems = []
@@ -152,6 +174,8 @@ def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
                 problems.append(f"cell timeout in cell {where}")
             elif out.ename == "MemoryError":
                 problems.append(f"memory limit ({memory_mb} MB) hit in cell {where}")
+            elif "No space left on device" in str(out.get("evalue", "")):
+                problems.append(f"storage total full in cell {where}")
     return problems
 
 
@@ -168,6 +192,7 @@ def execute_handin(job: dict) -> dict:
     nb = nbformat.reads(job["notebook"], as_version=4)
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
+    sandbox = None
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
@@ -176,8 +201,9 @@ def execute_handin(job: dict) -> dict:
             (scratch / rel).write_bytes(data)
         (scratch / job["notebook_name"]).write_text(job["notebook"])
         if job["sandbox"]:
-            sandbox = Sandbox(scratch, runtime, limits, slot=job["slot"])
+            sandbox = Sandbox(scratch, runtime, limits, slot=job.get("slot", 0))
             sandbox.prepare()
+            problems += sandbox.notes
             wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH
         else:
             runtime.mkdir()
@@ -197,6 +223,8 @@ def execute_handin(job: dict) -> dict:
             LimitOutput(config=config),
         ]
         execute = steps[0]
+        if sandbox is not None:  # storage and tasks seen at the end of every cell
+            execute.after_cell = lambda: sandbox.watch(_kernel_pid(execute))
         resources = {"metadata": {"path": str(scratch)}, "nbgrader": job["resources"]}
         deadline_hit = threading.Event()
 
@@ -207,15 +235,13 @@ def execute_handin(job: dict) -> dict:
                 os.kill(km.provisioner.pid, signal.SIGKILL)
 
         finished = threading.Event()
-        most_processes = [0]
 
         def watch():
-            """Kill the sandbox at the deadline; meanwhile count its processes (root:
-            the sandbox has a uid of its own) to name a fork bomb."""
+            """Kill the sandbox at the deadline; meanwhile sample its process count."""
             deadline = time.monotonic() + job["notebook_timeout"]
             while not finished.wait(1.0):
-                if job["sandbox"] and os.geteuid() == 0:
-                    most_processes[0] = max(most_processes[0], count_processes(owner))
+                if sandbox is not None:
+                    sandbox.watch(None)
                 if time.monotonic() > deadline:
                     kill_at_deadline()
                     return
@@ -245,9 +271,9 @@ def execute_handin(job: dict) -> dict:
         finally:
             finished.set()
             watchdog.join()
-        if most_processes[0] >= limits.n_processes // 2:
-            problems.append(f"process limit: {most_processes[0]} processes seen (limit "
-                            f"{limits.n_processes} processes+threads), fork bomb?")
+        if sandbox is not None:
+            problems += sandbox.report()
+            sandbox.close()  # nothing of this hand-in still runs when the next one starts
         for step in steps[1:]:
             nb, resources = step(nb, resources)
         problems += _problems_in_outputs(nb, limits.memory_mb)
@@ -259,4 +285,6 @@ def execute_handin(job: dict) -> dict:
         return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
                 "error": f"{type(error).__name__}: {error}"}
     finally:
+        if sandbox is not None:
+            sandbox.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -5,16 +5,21 @@ nbgrader's Autograde converter runs, per hand-in, a sanitizing list of preproces
 an autograding list. We keep its preprocessors and its order, and only decide where each
 runs:
 
-    parent, in order    SANITIZE   ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                   OverwriteCells (restores locked and test cells, so a
-                                   test edited to pass is undone), CheckCellMetadata
+    parent, in order    SANITIZE   ClearOutput, DeduplicateIds(AndSay), DropWidgetState,
+                                   OverwriteKernelspec, OverwriteCells (restores locked and
+                                   test cells, so a test edited to pass is undone),
+                                   CheckCellMetadata
     worker pool         EXECUTE    SandboxedExecute, IgnorePattern, LimitOutput
                                    (autograder/execute.py: one sandboxed kernel per hand-in)
-    parent, in order    RECORD     SaveAutoGrades (one transaction per hand-in),
-                                   AssignLatePenalties, CheckCellMetadata
+    parent, in order    RECORD     DropWidgetState, CleanTestOutputs (partial credit
+                                   clamped, unscorable outputs dropped), SaveAutoGrades (one
+                                   transaction per hand-in), AssignLatePenalties,
+                                   CheckCellMetadata
                                    -> autograded/<student>/<id>/<id>.ipynb, status record
 
-A hand-in that cannot be read or run costs only itself: its record says why.
+A hand-in that breaks any of these steps (or the worker) costs only itself: it is recorded
+FAILED with a reason naming the student, the step and the cell (autograder/contain.py),
+and the run goes on; a re-run grades what is not graded yet.
 """
 import concurrent.futures as cf
 import multiprocessing
@@ -27,15 +32,16 @@ from dataclasses import dataclass, field
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from tqdm import tqdm
 
 from . import records
+from .contain import (MAX_NOTEBOOK_BYTES, CleanTestOutputs, DeduplicateIdsAndSay,
+                      DropWidgetState, StepFailed, notes, run_steps)
 from .course import Course, UsageError, atomic_write
 from .release import register
-from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap
+from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap, check_cgroups
 
 
 @dataclass
@@ -44,13 +50,15 @@ class GradeOptions:
     cell_timeout: float = 120
     notebook_timeout: float = 900
     memory_mb: int = 2048
+    storage_mb: int = 512
     force: bool = False
     sandbox: bool = True
     quiet: bool = False
 
     def limits(self) -> Limits:
         # RLIMIT_CPU is per process: a kernel using 2 threads for the whole deadline
-        return Limits(memory_mb=self.memory_mb, cpu_seconds=int(2 * self.notebook_timeout) + 10)
+        return Limits(memory_mb=self.memory_mb, cpu_seconds=int(2 * self.notebook_timeout) + 10,
+                      storage_mb=self.storage_mb)
 
 
 @dataclass
@@ -85,8 +93,10 @@ class SaveAutoGradesInOneTransaction(SaveAutoGrades):
         return nb, resources
 
 
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-RECORD = [SaveAutoGradesInOneTransaction, AssignLatePenalties, CheckCellMetadata]
+SANITIZE = [ClearOutput, DeduplicateIdsAndSay, DropWidgetState, OverwriteKernelspec,
+            OverwriteCells, CheckCellMetadata]
+RECORD = [DropWidgetState, CleanTestOutputs, SaveAutoGradesInOneTransaction,
+          AssignLatePenalties, CheckCellMetadata]
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -120,6 +130,7 @@ class Grader:
         self.coursedir = course.coursedir(assignment_id)
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
+        self.notes: dict[str, list[str]] = {}  # student -> what sanitizing changed
         release = course.release_folder(assignment_id)
         self.extra_files = {str(p.relative_to(release)): p.read_bytes()
                             for p in sorted(release.rglob("*"))
@@ -133,6 +144,9 @@ class Grader:
         """Read and sanitize a hand-in, open its gradebook submission; returns a worker job.
         Raises ValueError with a readable reason when the hand-in is unusable."""
         path = self.course.submitted(student, self.assignment_id)
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"hand-in too large: {path.stat().st_size / 1e6:.1f} MB, over the "
+                             f"cap of {MAX_NOTEBOOK_BYTES / 1e6:g} MB")
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception as error:
@@ -144,10 +158,10 @@ class Grader:
                                            **({"timestamp": timestamp} if timestamp else {}))
         resources = {"nbgrader": self.resources(student)}
         try:
-            for step in self.sanitize:
-                nb, resources = step(nb, resources)
-        except Exception as error:
-            raise ValueError(f"invalid nbgrader cells: {type(error).__name__}: {error}") from error
+            nb, resources = run_steps(self.sanitize, nb, resources)
+        except StepFailed as error:
+            raise ValueError(f"invalid nbgrader cells: {error}") from error
+        self.notes[student] = notes(resources)
         return {"notebook": nbformat.writes(nb), "notebook_name": path.name,
                 "extra_files": self.extra_files, "resources": self.resources(student),
                 "cell_timeout": self.options.cell_timeout,
@@ -156,18 +170,22 @@ class Grader:
                 "config": self.config}
 
     def finish(self, student: str, result: dict, sha256: str) -> dict:
-        """Save the executed hand-in's grades (one transaction) and its record."""
+        """Save the executed hand-in's grades (one transaction) and its record.
+        Raises StepFailed (naming the step and cell) when the hand-in breaks a step."""
+        if len(result["notebook"]) > MAX_NOTEBOOK_BYTES:
+            raise StepFailed(f"autograded notebook too large: {len(result['notebook']) / 1e6:.1f}"
+                             f" MB, over the cap of {MAX_NOTEBOOK_BYTES / 1e6:g} MB")
         nb = nbformat.reads(result["notebook"], as_version=4)
         resources = {"nbgrader": self.resources(student)}
-        for step in self.record:
-            nb, resources = step(nb, resources)
+        nb, resources = run_steps(self.record, nb, resources)
+        problems = result["problems"] + self.notes.get(student, []) + notes(resources)
         atomic_write(self.course.autograded(student, self.assignment_id), nbformat.writes(nb))
         with Gradebook(self.course.db_url) as gb:
             submission = gb.find_submission(self.assignment_id, student)
             score, max_score = submission.score, submission.max_score
             needs_manual = submission.needs_manual_grade
         return records.save(self.course, self.assignment_id, student, state=records.GRADED,
-                            score=score, max_score=max_score, problems=result["problems"],
+                            score=score, max_score=max_score, problems=problems,
                             needs_manual_grade=needs_manual, seconds=round(result["seconds"], 2),
                             submission_sha256=sha256, sandbox=self.options.sandbox)
 
@@ -195,6 +213,12 @@ def _check_sandbox(options: GradeOptions) -> None:
         raise UsageError(f"cannot sandbox student code: {problem}.\nInstall bubblewrap, or "
                          "rerun with --no-sandbox to grade WITHOUT isolation (only for "
                          "hand-ins you trust; it prints what protection is dropped).")
+    problem = check_cgroups()
+    if problem:
+        print(f"!!! no per-hand-in totals: {problem}.\n!!! Memory, processes and CPU are "
+              "limited per process only (rlimits); run as root on a machine with cgroup v1 "
+              "memory/pids/cpu or a delegated cgroup v2 for totals per hand-in.",
+              file=sys.stderr)
 
 
 def grade(course: Course, assignment_id: str, students: list[str] = (),
@@ -233,8 +257,10 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
             sha256 = records.file_sha256(course.submitted(student, assignment_id))
             try:
                 job = grader.prepare(student)
-            except ValueError as error:
-                done(student, grader.fail(student, str(error), sha256))
+            except Exception as error:  # ValueError: the hand-in; anything else: a bug it hit
+                reason = str(error) if isinstance(error, ValueError) else \
+                    f"preparing failed: {type(error).__name__}: {error}"
+                done(student, grader.fail(student, f"{student}: {reason}", sha256))
                 continue
             running[pool.submit(_run_job, job)] = (student, sha256)
         for future in cf.as_completed(running):
@@ -244,12 +270,26 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
             except Exception as error:  # the worker process itself died
                 result = {"error": f"grading worker crashed: {type(error).__name__}: {error}"}
             if result.get("error"):
-                done(student, grader.fail(student, result["error"], sha256))
-            else:
+                done(student, grader.fail(student, f"{student}: {result['error']}", sha256))
+                continue
+            try:
                 done(student, grader.finish(student, result, sha256))
+            except Exception as error:  # StepFailed names the step and the cell
+                done(student, grader.fail(student, f"{student}: recording the grades failed: "
+                                          f"{type(error).__name__}: {error}", sha256))
+    _stop_forkserver()
     bar.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _stop_forkserver() -> None:
+    """The pool's forkserver outlives the pool (multiprocessing keeps one per program);
+    stop it so that no process of ours is left once `grade` returns."""
+    from multiprocessing import forkserver
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def format_summary(summary: Summary) -> str:
