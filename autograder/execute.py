@@ -90,6 +90,7 @@ class SandboxedExecute(Execute):
         self.last_km = None  # nbclient drops self.km on clean-up; we need its process
         self.output_bytes = 0
         self.output_truncated = False
+        self._noted_truncation = False
         self.after_cell = None  # called after every executed cell (sandbox sampling)
         self.store_widget_state = False
         self.comm_open_handlers = {}  # no frontend emulation (Output widgets) either
@@ -110,12 +111,14 @@ class SandboxedExecute(Execute):
         if msg_type in ("status", "execute_input"):
             return super().process_message(msg, cell, cell_index)
         self.output_bytes += message_size(msg)
+        within = self.output_bytes <= self.max_output_bytes
         if msg_type.startswith("comm"):
+            self.output_truncated |= not within
             return None
-        if self.output_bytes <= self.max_output_bytes:
+        if within:
             return super().process_message(msg, cell, cell_index)
-        if not self.output_truncated:
-            self.output_truncated = True
+        if not self._noted_truncation:  # say it once, in the cell where it happened
+            self.output_truncated = self._noted_truncation = True
             cell.outputs.append(nbformat.v4.new_output(
                 "stream", name="stderr",
                 text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
