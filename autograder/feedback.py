@@ -94,23 +94,29 @@ class SanitizeStudentHTML(SanitizeHTML):
 
     def __init__(self, **kwargs):
         super().__init__(tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, **kwargs)
+        self.enabled = True  # nbconvert's preprocessors are off unless enabled
 
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type in ("markdown", "raw"):
-            for scheme in ("javascript:", "vbscript:", "data:text"):
-                cell.source = _defang(cell.source, scheme)
+            cell.source = _defang(cell.source)
+        for out in cell.get("outputs", []):
+            if "text/markdown" in out.get("data", {}):
+                out["data"]["text/markdown"] = _defang(out["data"]["text/markdown"])
         cell.pop("attachments", None)  # rendered as data: URLs of any type
         return cell, resources
 
 
-def _defang(text: str, scheme: str) -> str:
-    """Break every `scheme` (any case) so no link target starts with it."""
-    out, lower, start = [], text.lower(), 0
-    while (found := lower.find(scheme, start)) >= 0:
-        out.append(text[start:found] + text[found:found + len(scheme) - 1] + "\u200b:")
-        start = found + len(scheme)
-    return "".join(out) + text[start:]
+def _defang(text: str) -> str:
+    """Break every javascript:/vbscript:/data:text scheme (any case), so that no link that
+    markdown syntax makes can start with it."""
+    for scheme in ("javascript:", "vbscript:", "data:text"):
+        out, lower, start = [], text.lower(), 0
+        while (found := lower.find(scheme, start)) >= 0:
+            out.append(text[start:found] + text[found:found + len(scheme) - 1] + "\u200b:")
+            start = found + len(scheme)
+        text = "".join(out) + text[start:]
+    return text
 
 
 def _too_large_page(student: str, size: int) -> bytes:
