@@ -170,6 +170,21 @@ class Cgroup:
         self.dirs = []
 
 
+def stale(prefix: str) -> list[Cgroup]:
+    """Cgroups named `prefix<rest>` under this process's own cgroups (the caller decides
+    which are stale: e.g. of a grading worker killed with -9)."""
+    found = {}
+    version_ = detect_version()
+    tops = ([ROOT / c / _own_path(c).lstrip("/") for c in V1_CONTROLLERS] if version_ == 1 else
+            [ROOT / _own_path("").lstrip("/")] if version_ == 2 else [])
+    for top in tops:
+        for d in top.glob(prefix + "*"):
+            if d.is_dir():
+                group = found.setdefault(d.name, Cgroup(d.name, 0, 0, version=version_))
+                group.dirs.append(d)
+    return list(found.values())
+
+
 def usable() -> str | None:
     """None when this process can make sandbox cgroups here, else why not."""
     probe = Cgroup(f"autograder-probe-{os.getpid()}", memory_bytes=2**30, max_tasks=64)

@@ -285,8 +285,12 @@ def execute_handin(job: dict) -> dict:
         return {"notebook": nbformat.writes(nb), "problems": problems,
                 "seconds": time.monotonic() - started, "error": None}
     except Exception as error:  # the hand-in fails, the run goes on
+        message = f"{type(error).__name__}: {error}"
+        log = work / "kernel.log"
+        if "kernel_info" in message and log.is_file():  # why the kernel never came up
+            message += f" (kernel log: {log.read_text(errors='replace')[-300:].strip()!r})"
         return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
-                "error": f"{type(error).__name__}: {error}"}
+                "error": message}
     finally:
         if sandbox is not None:
             sandbox.close()

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cgroups import Cgroup, usable as cgroups_usable
+from .cgroups import Cgroup, stale as stale_cgroups, usable as cgroups_usable
 from .course import REPO
 
 BWRAP = "/usr/bin/bwrap"
@@ -318,8 +318,21 @@ def unsandboxed_wrap(cmd: list[str], limits: Limits) -> list[str]:
 
 
 def check_cgroups() -> str | None:
-    """None when sandboxes get per-hand-in totals (cgroups) here, else why not."""
-    return cgroups_usable()
+    """None when sandboxes get per-hand-in totals (cgroups) here, else why not. Also
+    removes the cgroups that sandboxes of dead processes left (a worker killed by -9)."""
+    problem = cgroups_usable()
+    if problem is None:
+        for group in stale_cgroups("autograder-"):
+            try:
+                owner = (int(group.name.rsplit("-", 1)[1]) - SANDBOX_UID_BASE) // 2
+            except ValueError:
+                continue
+            if 0 < owner < 2**22 and not os.path.exists(f"/proc/{owner}"):
+                try:
+                    group.close(timeout=2)
+                except OSError:
+                    pass
+    return problem
 
 
 def check_bwrap() -> str | None:

@@ -3,6 +3,8 @@ recorded (failed, or graded with what was cleaned) and the next hand-in in the s
 scores in full; output of every kind counts against one budget. Real hand-ins of the
 generated `tiny` assignment through the real `grade` (nbgrader + sandbox)."""
 import copy
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -162,3 +164,21 @@ def test_widget_state_display_updates_and_cleared_output_all_count_against_the_b
 def test_message_size_counts_content_and_binary_buffers():
     msg = {"content": {"data": {"state": {"value": "x" * 1000}}}, "buffers": [b"\0" * 500]}
     assert 1500 < message_size(msg) < 1600
+
+
+def _children_of_this_process() -> list[str]:
+    """Command lines of this test process's child processes."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
+
+
+def test_grade_leaves_no_process_behind_not_even_the_pools_forkserver(course):
+    submit(course, "alice", handin(course, tiny.CORRECT))
+    assert grade(course, "tiny", options=OPTIONS).graded["alice"]["score"] == 3.0
+    assert [c for c in _children_of_this_process() if "forkserver" in c] == []
