@@ -10,6 +10,9 @@ Modules, one job each:
                execute in a pool of workers
     execute    one hand-in in one sandboxed kernel (runs in a worker)
     sandbox    the bubblewrap command line and resource limits
+    cgroups    per-sandbox totals (memory, processes, CPU) in cgroup v1 or v2
+    enter      a sandbox's first process: joins its cgroup, mounts its sized tmpfs
+    contain    nbgrader steps run so that a hand-in breaking one fails alone
     records    the per-hand-in status records that make grading resumable
     feedback   nbgrader's feedback HTML with the hidden tests taken out
     export     nbgrader's CSV export

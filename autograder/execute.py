@@ -123,8 +123,8 @@ class SandboxedExecute(Execute):
                 "stream", name="stderr",
                 text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
                      "reached: further output of this notebook is dropped\n"))
-        if msg_type == "error":
-            content = msg["content"]
+        if msg_type == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
+            content = msg["content"]  # one short error per cell: enough to fail a test
             cell.outputs.append(nbformat.v4.new_output(
                 "error", ename=str(content.get("ename", "Error"))[:200],
                 evalue=str(content.get("evalue", ""))[:500],
@@ -261,7 +261,12 @@ def execute_handin(job: dict) -> dict:
                 except subprocess.TimeoutExpired:
                     pass
             alive = process is not None and process.poll() is None
-            if isinstance(error, CellTimeoutError) and alive:
+            if isinstance(error, CellTimeoutError) and "IOPub" in str(error):
+                reason = ("output flood: the kernel's messages kept coming after its cell "
+                          "had finished (IOPub timeout), killed")
+                if alive:
+                    process.kill()
+            elif isinstance(error, CellTimeoutError) and alive:
                 reason = ("kernel stopped responding: no output or reply within the cell "
                           f"timeout ({job['cell_timeout']:g} s), killed")
                 process.kill()

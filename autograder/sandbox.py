@@ -1,33 +1,41 @@
-"""The sandbox a hand-in's kernel runs in: bubblewrap namespaces + resource limits.
+"""The sandbox a hand-in's kernel runs in: a cgroup, sized storage, bubblewrap, rlimits.
 
 `Sandbox.wrap(kernel_cmd)` turns `python -m ipykernel_launcher -f conn.json` into
 
-    bwrap <namespaces> <read-only system, Python, venv, coursepkg> <tmpfs /tmp, HOME>
-          <scratch -> /handin (rw)> <runtime dir (rw, same path)> --
+    python -I -S enter.py SPEC --            (joins the cgroup, mounts the storage tmpfs)
+    bwrap <namespaces> <read-only system, Python, venv, coursepkg>
+          <storage: handin -> /handin, home -> HOME, tmp -> /tmp, shm -> /dev/shm>
+          <runtime dir (rw, same path)> --
       [setpriv --reuid U ...]                 (only when we are root, see below)
-      prlimit --as --cpu --nproc --fsize --core --
+      prlimit --as --cpu [--nproc] --fsize --core --
       python -m ipykernel_launcher -f conn.json
 
 What the kernel can see: the system (/usr, /etc), the Python installation and the venv
 (read-only), the repo's coursepkg/ (read-only; the venv imports it from the repo because
-the project is installed editable), its own scratch folder (/handin: the notebook and the
-small files released beside it) and the kernel's runtime folder (connection file and
-`ipc` sockets, bound at the same path so both sides find them). Nothing else of the repo
-(solutions/, exercises/, autograder/course/ with the gradebook and other hand-ins), nor
-the instructor's home: HOME is an empty tmpfs.
+the project is installed editable), its own scratch folder (/handin: a copy of the
+notebook and the small files released beside it; no /handin at all with scratch=None)
+and the kernel's runtime folder (connection file and `ipc` sockets, bound at the same path
+so both sides find them). Nothing else of the repo (solutions/, exercises/,
+autograder/course/ with the gradebook and other hand-ins), nor the instructor's home:
+HOME is empty.
 
 Namespaces: network (only a loopback), PID (the kernel cannot see or signal outside
 processes; when the kernel exits, everything it started is killed), IPC, UTS, cgroup.
 `--die-with-parent` ties the sandbox to the grading worker.
 
-Limits (prlimit, per process): address space (`memory_mb`), CPU seconds, file size, no
-core dumps, and the number of processes/threads. RLIMIT_NPROC counts per real user id and
-does not apply to root, so:
-- run as root: bwrap keeps the real ids and `setpriv` switches the kernel to an unused
-  uid/gid of its own per worker slot (no capabilities, no supplementary groups), so a
-  fork bomb exhausts only that uid's quota, inside a PID namespace that dies with it;
-- run as a normal user: bwrap adds a user namespace; since Linux 5.14 RLIMIT_NPROC is
-  counted per user namespace, so the quota is again per sandbox.
+Totals per sandbox (cgroups.py; the launcher joins the cgroup before bwrap starts, so
+nothing escapes it): memory incl. page cache and tmpfs, processes+threads, a CPU share.
+Storage: one tmpfs of `storage_mb` (root only: it is mounted in a private mount namespace
+of the launcher, so it vanishes with the sandbox) holds /handin, HOME, /tmp and /dev/shm.
+Per process (prlimit): address space (`memory_mb`), CPU seconds, file size, no core
+dumps; RLIMIT_NPROC only where there is no cgroup (it counts per uid, so leftovers of an
+earlier sandbox of the same uid used to starve the next kernel at start-up).
+
+Users: as root, `setpriv` switches the kernel to a uid/gid of its own (no capabilities,
+no supplementary groups): SANDBOX_UID_BASE + 2 * worker pid (+1 for a second sandbox of
+the same worker), unique on the machine while the worker lives, without slot numbers.
+As a normal user bwrap adds a user namespace; no cgroups or sized storage then (unless a
+cgroup v2 subtree is delegated), and `grade` says so at start.
 """
 import json
 import os
