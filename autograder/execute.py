@@ -188,7 +188,8 @@ def execute_handin(job: dict) -> dict:
 
     job keys: notebook, notebook_name, extra_files {relative path: bytes}, resources
     (nbgrader's: student, assignment, notebook, db_url), cell_timeout, notebook_timeout,
-    limits (Limits fields), sandbox (bool), slot (worker number), config (traitlets).
+    limits (Limits fields), sandbox (bool), slot (worker number), config (traitlets),
+    cgroups (bool, optional: False when grade found none, so sandboxes do not try).
     """
     started = time.monotonic()
     limits = Limits(**job["limits"])
@@ -204,7 +205,8 @@ def execute_handin(job: dict) -> dict:
             (scratch / rel).write_bytes(data)
         (scratch / job["notebook_name"]).write_text(job["notebook"])
         if job["sandbox"]:
-            sandbox = Sandbox(scratch, runtime, limits, slot=job.get("slot", 0))
+            sandbox = Sandbox(scratch, runtime, limits, slot=job.get("slot", 0),
+                              use_cgroups=job.get("cgroups", True))
             sandbox.prepare()
             problems += sandbox.notes
             wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH

@@ -104,7 +104,8 @@ _SLOT = 0
 
 
 def _init_worker(slots) -> None:
-    """Each worker takes a slot number (its sandbox uid) and dies with the parent."""
+    """Each worker takes a slot number (a worker id for the job; sandbox uids come from
+    the worker's pid) and dies with the parent."""
     global _SLOT
     _SLOT = slots.get()
     try:
@@ -131,6 +132,7 @@ class Grader:
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
         self.notes: dict[str, list[str]] = {}  # student -> what sanitizing changed
+        self.cgroups = True                     # False: the start-up check found none
         release = course.release_folder(assignment_id)
         self.extra_files = {str(p.relative_to(release)): p.read_bytes()
                             for p in sorted(release.rglob("*"))
@@ -167,7 +169,7 @@ class Grader:
                 "cell_timeout": self.options.cell_timeout,
                 "notebook_timeout": self.options.notebook_timeout,
                 "limits": vars(self.options.limits()), "sandbox": self.options.sandbox,
-                "config": self.config}
+                "config": self.config, "cgroups": self.cgroups}
 
     def finish(self, student: str, result: dict, sha256: str) -> dict:
         """Save the executed hand-in's grades (one transaction) and its record.
@@ -204,10 +206,12 @@ def _select(course: Course, assignment_id: str, students: list[str]) -> list[str
     return students or collected
 
 
-def _check_sandbox(options: GradeOptions) -> None:
+def _check_sandbox(options: GradeOptions) -> bool:
+    """Refuse to run without a working sandbox (unless --no-sandbox); True when sandboxes
+    get per-hand-in totals (cgroups), else say so once, here."""
     if not options.sandbox:
         print(DROPPED_WITHOUT_SANDBOX, file=sys.stderr)
-        return
+        return False
     problem = check_bwrap()
     if problem:
         raise UsageError(f"cannot sandbox student code: {problem}.\nInstall bubblewrap, or "
@@ -219,6 +223,7 @@ def _check_sandbox(options: GradeOptions) -> None:
               "limited per process only (rlimits); run as root on a machine with cgroup v1 "
               "memory/pids/cpu or a delegated cgroup v2 for totals per hand-in.",
               file=sys.stderr)
+    return problem is None
 
 
 def grade(course: Course, assignment_id: str, students: list[str] = (),
@@ -227,7 +232,7 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
     # nbgrader's update_or_create_submission trips SQLAlchemy autoflush warnings (harmless)
     warnings.filterwarnings("ignore", message=".*not in session.*")
     course.check_assignment(assignment_id)
-    _check_sandbox(options)
+    cgroups = _check_sandbox(options)
     register(course, assignment_id)
     summary = Summary(assignment_id)
     chosen = _select(course, assignment_id, list(students))
@@ -238,6 +243,7 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
         else:
             todo.append(student)
     grader = Grader(course, assignment_id, options)
+    grader.cgroups = cgroups
 
     def done(student, record):
         (summary.graded if record["state"] == records.GRADED else summary.failed)[student] = record
