@@ -308,11 +308,15 @@ def count_processes(uid: int) -> int:
 
 def sandbox_processes() -> list[int]:
     """Pids of every process running as some sandbox's uid of this uid base (tests)."""
+    try:
+        pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    except (OSError, ValueError):
+        pid_max = 2**22
     pids = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if 0 <= entry.stat().st_uid - SANDBOX_UID_BASE < 2 * 2**22 + 2:
+                if 0 <= entry.stat().st_uid - SANDBOX_UID_BASE < 2 * pid_max + 2:
                     pids.append(int(entry.name))
             except OSError:
                 pass
