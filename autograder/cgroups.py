@@ -119,6 +119,16 @@ class Cgroup:
             return []
         return [int(p) for p in text.split()]
 
+    def is_empty(self) -> bool:
+        """No process in any of the cgroup's directories."""
+        for d in self.dirs:
+            try:
+                if (d / "cgroup.procs").read_text().strip():
+                    return False
+            except OSError:
+                pass
+        return True
+
     def n_tasks(self) -> int:
         """Processes + threads in the cgroup now."""
         try:
@@ -185,9 +195,10 @@ def stale(prefix: str) -> list[Cgroup]:
     return list(found.values())
 
 
-def usable() -> str | None:
-    """None when this process can make sandbox cgroups here, else why not."""
-    probe = Cgroup(f"autograder-probe-{os.getpid()}", memory_bytes=2**30, max_tasks=64)
+def usable(probe_name: str) -> str | None:
+    """None when this process can make sandbox cgroups here, else why not (it makes and
+    removes a cgroup `probe_name`)."""
+    probe = Cgroup(probe_name, memory_bytes=2**30, max_tasks=64)
     try:
         probe.create()
     except OSError as error:

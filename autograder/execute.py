@@ -196,7 +196,7 @@ def execute_handin(job: dict) -> dict:
     nb = nbformat.reads(job["notebook"], as_version=4)
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
-    sandbox = None
+    sandbox = execute = None
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
@@ -264,8 +264,9 @@ def execute_handin(job: dict) -> dict:
                     pass
             alive = process is not None and process.poll() is None
             if isinstance(error, CellTimeoutError) and "IOPub" in str(error):
-                reason = ("output flood: the kernel's messages kept coming after its cell "
-                          "had finished (IOPub timeout), killed")
+                reason = ("kernel output never ended: no idle status within the IOPub "
+                          "timeout after its cell finished (an output flood, or a kernel "
+                          "too busy to answer), killed")
                 if alive:
                     process.kill()
             elif isinstance(error, CellTimeoutError) and alive:
@@ -294,8 +295,12 @@ def execute_handin(job: dict) -> dict:
     except Exception as error:  # the hand-in fails, the run goes on
         message = f"{type(error).__name__}: {error}"
         log = work / "kernel.log"
-        if "kernel_info" in message and log.is_file():  # why the kernel never came up
-            message += f" (kernel log: {log.read_text(errors='replace')[-300:].strip()!r})"
+        if "kernel_info" in message:  # why the kernel never came up
+            km = execute.last_km if execute is not None else None
+            process = km.process if km is not None else None
+            status = process.poll() if process is not None else None
+            text = log.read_text(errors="replace")[-300:].strip() if log.is_file() else ""
+            message += f" (exit status {status}, kernel log: {text!r})"
         return {"notebook": None, "problems": problems, "seconds": time.monotonic() - started,
                 "error": message}
     finally:

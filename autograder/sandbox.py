@@ -53,6 +53,7 @@ BWRAP = "/usr/bin/bwrap"
 INSIDE_SCRATCH = "/handin"
 INSIDE_HOME = "/home/student"
 ENTER = Path(__file__).resolve().parent / "enter.py"
+CGROUP_PREFIX = "autograder-"
 # far above any real account; + 2 * process id (+1). AUTOGRADER_UID_BASE moves it (two
 # grading runs on one machine at once, e.g. parallel test suites, must not share uids)
 SANDBOX_UID_BASE = int(os.environ.get("AUTOGRADER_UID_BASE", "1500000000"))
@@ -166,6 +167,13 @@ class Sandbox:
         return SANDBOX_UID_BASE + 2 * os.getpid() + self.uid_offset
 
     @property
+    def cgroup_name(self) -> str:
+        """autograder-<uid base>-<pid>-<offset>: unique while this process lives, and it
+        says whose it is (the sweep of a later run removes only its own base's, of dead
+        processes)."""
+        return f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{os.getpid()}-{self.uid_offset}"
+
+    @property
     def sized_storage(self) -> bool:
         """Scratch, HOME, /tmp, /dev/shm on one size-limited tmpfs (needs root to mount)."""
         return os.geteuid() == 0
@@ -184,7 +192,7 @@ class Sandbox:
         if self.sized_storage:
             self.storage_dir.mkdir(exist_ok=True)
         if self.use_cgroups:
-            cgroup = Cgroup(f"autograder-{self.uid}", memory_bytes=self.limits.memory_mb * 2**20,
+            cgroup = Cgroup(self.cgroup_name, memory_bytes=self.limits.memory_mb * 2**20,
                             max_tasks=self.limits.n_processes, cpus=self.limits.cpus)
             try:
                 cgroup.create()
@@ -332,16 +340,13 @@ def unsandboxed_wrap(cmd: list[str], limits: Limits) -> list[str]:
 def check_cgroups() -> str | None:
     """None when sandboxes get per-hand-in totals (cgroups) here, else why not. Also
     removes the cgroups that sandboxes of dead processes left (a worker killed by -9)."""
-    problem = cgroups_usable()
-    if problem is None:
-        for group in stale_cgroups("autograder-"):
-            try:
-                owner = (int(group.name.rsplit("-", 1)[1]) - SANDBOX_UID_BASE) // 2
-            except ValueError:
-                continue
-            if 0 < owner < 2**22 and not os.path.exists(f"/proc/{owner}"):
+    problem = cgroups_usable(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{os.getpid()}-probe")
+    if problem is None:  # only empty ones of our uid base whose process is gone: never a kill
+        for group in stale_cgroups(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-"):
+            owner = group.name.split("-")[2]
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}") and group.is_empty():
                 try:
-                    group.close(timeout=2)
+                    group.close(timeout=1)
                 except OSError:
                     pass
     return problem
