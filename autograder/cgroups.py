@@ -108,8 +108,11 @@ class Cgroup:
         return [str(d / "cgroup.procs") for d in self.dirs]
 
     def _file(self, v1_controller: str, name: str) -> Path:
-        if self.version == 1:
-            return self.dirs[V1_CONTROLLERS.index(v1_controller)] / name
+        if self.version == 1:  # dirs may lack a controller (a stale, half-made cgroup)
+            for d in self.dirs:
+                if d.relative_to(ROOT).parts[0] == v1_controller:
+                    return d / name
+            return ROOT / v1_controller / "(none)" / name
         return self.dirs[0] / name
 
     def pids(self) -> list[int]:

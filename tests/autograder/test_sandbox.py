@@ -5,13 +5,15 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder import tiny
 from autograder.grade import GradeOptions, grade
-from autograder.sandbox import Limits, Sandbox, check_cgroups, sandbox_processes
+from autograder.sandbox import (CGROUP_PREFIX, SANDBOX_UID_BASE, Limits, Sandbox, check_cgroups,
+                                sandbox_processes)
 
 from agtools import handin, outputs_text, submit
 
@@ -148,3 +150,22 @@ def test_without_cgroups_the_sandbox_falls_back_to_per_process_limits(tmp_path):
                                               "resource.RLIMIT_NPROC)[0])")
     assert int(limits) == 64
 
+
+
+@needs_cgroups
+def test_start_up_sweep_removes_only_empty_cgroups_of_its_own_base_left_by_dead_processes():
+    dead = 2 ** 22 + 7                                       # above any pid_max: never alive
+    pids_root = Path("/sys/fs/cgroup/pids")
+    ours_dead = pids_root / f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{dead}-0"
+    ours_alive = pids_root / f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{os.getpid()}-1"
+    other_base = pids_root / f"{CGROUP_PREFIX}{SANDBOX_UID_BASE + 1}-{dead}-0"
+    made = [ours_dead, ours_alive, other_base]
+    try:
+        for d in made:
+            d.mkdir()
+        assert check_cgroups() is None
+        assert [d.exists() for d in made] == [False, True, True]
+    finally:
+        for d in made:
+            if d.exists():
+                d.rmdir()
