@@ -14,6 +14,9 @@ Modules, one job each:
     trusted    the trusted runner process (`python -m autograder.trusted`)
     channel/   the narrow channel between runner and student kernel (no pickle)
     sandbox    the bubblewrap command line and resource limits
+    cgroups    per-sandbox totals (memory, processes, CPU) in cgroup v1 or v2
+    enter      a sandbox's first process: joins its cgroup, mounts its sized tmpfs
+    contain    nbgrader steps run so that a hand-in breaking one fails alone
     records    the per-hand-in status records that make grading resumable
     feedback   nbgrader's feedback HTML with the hidden tests taken out
     export     nbgrader's CSV export

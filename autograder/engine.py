@@ -122,6 +122,16 @@ class LocalPool(Engine):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        _stop_forkserver()
+
+
+def _stop_forkserver() -> None:
+    """The pool's forkserver outlives the pool (multiprocessing keeps one per program);
+    stop it so that no process of ours is left once `grade` returns."""
+    from multiprocessing import forkserver
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def make_engine(run: WorkerFunction, workers: int, scheduler: str | None = None,

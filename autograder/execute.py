@@ -65,8 +65,25 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.owner_uid, self.owner_uid)
 
 
+def message_size(msg: dict) -> int:
+    """Bytes a kernel message costs the worker: its content as JSON plus binary buffers."""
+    try:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+    except (TypeError, ValueError):
+        size = len(repr(msg.get("content")))
+    return size + sum(len(b) for b in msg.get("buffers") or [])
+
+
 class SandboxedExecute(Execute):
-    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping."""
+    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping.
+
+    The budget counts every iopub message the kernel sends (stream, display_data,
+    execute_result, update_display_data, error, clear_output, comm_open/comm_msg/
+    comm_close): nbclient hands them all to `process_message`, and widget (comm)
+    messages never reach `output()`. Over the budget, messages are dropped, except that
+    an error still leaves a short error output (a dropped error would pass a test cell).
+    Widget messages are counted and then ignored: no widget state is kept.
+    """
     max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
 
     def __init__(self, make_kernel_manager, **kwargs):
@@ -76,6 +93,10 @@ class SandboxedExecute(Execute):
         self.last_km = None  # nbclient drops self.km on clean-up; we need its process
         self.output_bytes = 0
         self.output_truncated = False
+        self._noted_truncation = False
+        self.after_cell = None  # called after every executed cell (sandbox sampling)
+        self.store_widget_state = False
+        self.comm_open_handlers = {}  # no frontend emulation (Output widgets) either
 
     def create_kernel_manager(self):
         self.km = self.last_km = self._make_kernel_manager(
@@ -84,23 +105,39 @@ class SandboxedExecute(Execute):
 
     def on_cell_executed(self, **kwargs):
         self.executed_cells.add(kwargs["cell_index"])
+        if self.after_cell is not None:
+            self.after_cell()
         return super().on_cell_executed(**kwargs)
 
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        size = len(content.get("text", "")) + sum(
-            len(v) if isinstance(v, str) else len(json.dumps(v))
-            for v in content.get("data", {}).values())
-        self.output_bytes += size
-        if self.output_bytes > self.max_output_bytes:
-            if not self.output_truncated:
-                self.output_truncated = True
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stderr",
-                    text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
-                         "reached: further output of this notebook is dropped\n"))
+    def process_message(self, msg, cell, cell_index):
+        msg_type = msg["msg_type"]
+        if msg_type in ("status", "execute_input"):
+            return super().process_message(msg, cell, cell_index)
+        self.output_bytes += message_size(msg)
+        within = self.output_bytes <= self.max_output_bytes
+        if msg_type.startswith("comm"):
+            self.output_truncated |= not within
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        if within:
+            return super().process_message(msg, cell, cell_index)
+        if not self._noted_truncation:  # say it once, in the cell where it happened
+            self.output_truncated = self._noted_truncation = True
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
+                     "reached: further output of this notebook is dropped\n"))
+        if msg_type == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
+            content = msg["content"]  # one short error per cell: enough to fail a test
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=str(content.get("ename", "Error"))[:200],
+                evalue=str(content.get("evalue", ""))[:500],
+                traceback=["(traceback dropped: output limit reached)"]))
+        return None
+
+
+def _kernel_pid(execute: SandboxedExecute) -> int | None:
+    km = execute.last_km
+    return km.process.pid if km is not None and km.process is not None else None
 
 
 def _mark_unexecuted(nb, executed: set[int], reason: str) -> int:
@@ -131,18 +168,6 @@ def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeou
     return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
 
 
-def count_processes(uid: int) -> int:
-    """Processes owned by `uid` (the sandbox's own uid when we run as root)."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                count += entry.stat().st_uid == uid
-            except OSError:
-                pass
-    return count
-
-
 def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
     """Errors in outputs that say a limit was hit, named for the status record."""
     problems = []
@@ -155,6 +180,8 @@ def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
                 problems.append(f"cell timeout in cell {where}")
             elif out.ename == "MemoryError":
                 problems.append(f"memory limit ({memory_mb} MB) hit in cell {where}")
+            elif "No space left on device" in str(out.get("evalue", "")):
+                problems.append(f"storage total full in cell {where}")
     return problems
 
 
@@ -168,6 +195,7 @@ def execute_handin(job: Job) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix="autograder-handin-"))
     problems: list[str] = []
     runner = None
+    sandbox = execute = None
     try:
         scratch, runtime = work / "scratch", work / "run"
         scratch.mkdir()
@@ -183,8 +211,10 @@ def execute_handin(job: Job) -> Outcome:
         (scratch / job.notebook_name).write_text(visible)
         if job.sandbox:
             sandbox = (lockstep.ChannelSandbox if runner else Sandbox)(
-                scratch, runtime, limits, slot=job.slot, **student_binds)
+                scratch, runtime, limits, slot=job.slot, use_cgroups=job.cgroups,
+                **student_binds)
             sandbox.prepare()
+            problems += sandbox.notes
             wrap, owner = sandbox.wrap, sandbox.uid  # bwrap --chdir's to INSIDE_SCRATCH
         else:
             runtime.mkdir()
@@ -207,6 +237,8 @@ def execute_handin(job: Job) -> Outcome:
             LimitOutput(config=config),
         ]
         execute = steps[0]
+        if sandbox is not None:  # storage and tasks seen at the end of every cell
+            execute.after_cell = lambda: sandbox.watch(_kernel_pid(execute))
         resources = {"metadata": {"path": str(scratch)}, "nbgrader": job.resources}
         deadline_hit = threading.Event()
 
@@ -217,15 +249,13 @@ def execute_handin(job: Job) -> Outcome:
                 os.kill(km.provisioner.pid, signal.SIGKILL)
 
         finished = threading.Event()
-        most_processes = [0]
 
         def watch():
-            """Kill the sandbox at the deadline; meanwhile count its processes (root:
-            the sandbox has a uid of its own) to name a fork bomb."""
+            """Kill the sandbox at the deadline; meanwhile sample its process count."""
             deadline = time.monotonic() + job.notebook_timeout
             while not finished.wait(1.0):
-                if job.sandbox and os.geteuid() == 0:
-                    most_processes[0] = max(most_processes[0], count_processes(owner))
+                if sandbox is not None:
+                    sandbox.watch(None)
                 if time.monotonic() > deadline:
                     kill_at_deadline()
                     return
@@ -242,7 +272,13 @@ def execute_handin(job: Job) -> Outcome:
                 except subprocess.TimeoutExpired:
                     pass
             alive = process is not None and process.poll() is None
-            if isinstance(error, CellTimeoutError) and alive:
+            if isinstance(error, CellTimeoutError) and "IOPub" in str(error):
+                reason = ("kernel output never ended: no idle status within the IOPub "
+                          "timeout after its cell finished (an output flood, or a kernel "
+                          "too busy to answer), killed")
+                if alive:
+                    process.kill()
+            elif isinstance(error, CellTimeoutError) and alive:
                 reason = ("kernel stopped responding: no output or reply within the cell "
                           f"timeout ({job.cell_timeout:g} s), killed")
                 process.kill()
@@ -255,9 +291,9 @@ def execute_handin(job: Job) -> Outcome:
         finally:
             finished.set()
             watchdog.join()
-        if most_processes[0] >= limits.n_processes // 2:
-            problems.append(f"process limit: {most_processes[0]} processes seen (limit "
-                            f"{limits.n_processes} processes+threads), fork bomb?")
+        if sandbox is not None:
+            problems += sandbox.report()
+            sandbox.close()  # nothing of this hand-in still runs when the next one starts
         for step in steps[1:]:
             nb, resources = step(nb, resources)
         problems += _problems_in_outputs(nb, limits.memory_mb)
@@ -270,9 +306,19 @@ def execute_handin(job: Job) -> Outcome:
                        seconds=time.monotonic() - started, timings=timings,
                        resolved=dict(getattr(execute, "resolved", {})))
     except Exception as error:  # the hand-in fails, the run goes on
+        message = f"{type(error).__name__}: {error}"
+        log = work / "kernel.log"
+        if "kernel_info" in message:  # why the kernel never came up
+            km = execute.last_km if execute is not None else None
+            process = km.process if km is not None else None
+            status = process.poll() if process is not None else None
+            text = log.read_text(errors="replace")[-300:].strip() if log.is_file() else ""
+            message += f" (exit status {status}, kernel log: {text!r})"
         return Outcome(notebook=None, problems=problems, seconds=time.monotonic() - started,
-                       error=f"{type(error).__name__}: {error}")
+                       error=message)
     finally:
         if runner is not None:
             runner.close()
+        if sandbox is not None:
+            sandbox.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -24,7 +24,7 @@ from nbgrader.preprocessors import GetGrades
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from .course import PACKAGE_DIR, Course, atomic_write
-from .feedback import HideHiddenTests
+from .feedback import HideHiddenTests, SanitizeStudentHTML
 
 RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -66,7 +66,8 @@ class AddReleaseFiles(NbGraderPreprocessor):
         return nb, resources
 
 
-FEEDBACK_PREPROCESSORS = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor, AddReleaseFiles]
+FEEDBACK_PREPROCESSORS = [HideHiddenTests, SanitizeStudentHTML, GetGrades, CSSHTMLHeaderPreprocessor,
+                          AddReleaseFiles]
 
 
 def server_root(course: Course) -> Path:

@@ -5,18 +5,23 @@ nbgrader's Autograde converter runs, per hand-in, a sanitizing list of preproces
 an autograding list. We keep its preprocessors and its order, and only decide where each
 runs:
 
-    parent, in order    SANITIZE   ClearOutput, DeduplicateIds, OverwriteKernelspec,
-                                   OverwriteCells (restores locked and test cells, so a
-                                   test edited to pass is undone), CheckCellMetadata
+    parent, in order    SANITIZE   ClearOutput, DeduplicateIds(AndSay), DropWidgetState,
+                                   OverwriteKernelspec, OverwriteCells (restores locked and
+                                   test cells, so a test edited to pass is undone),
+                                   CheckCellMetadata
     engine (engine.py)  EXECUTE    LockstepExecute, IgnorePattern, LimitOutput
     local pool or Dask             (autograder/execute.py + lockstep.py: per hand-in one
                                    sandboxed student kernel and one sandboxed trusted
                                    runner that runs the test cells, see `trusted_cells`)
-    parent, in order    RECORD     SaveAutoGrades (one transaction per hand-in),
-                                   AssignLatePenalties, CheckCellMetadata
+    parent, in order    RECORD     DropWidgetState, CleanTestOutputs (partial credit
+                                   clamped, unscorable outputs dropped), SaveAutoGrades (one
+                                   transaction per hand-in), AssignLatePenalties,
+                                   CheckCellMetadata
                                    -> autograded/<student>/<id>/<id>.ipynb, status record
 
-A hand-in that cannot be read or run costs only itself: its record says why.
+A hand-in that breaks any of these steps (or the worker) costs only itself: it is recorded
+FAILED with a reason naming the student, the step and the cell (autograder/contain.py),
+and the run goes on; a re-run grades what is not graded yet.
 """
 import os
 import sys
@@ -27,17 +32,18 @@ from dataclasses import dataclass, field
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from tqdm import tqdm
 
 from . import records
+from .contain import (MAX_NOTEBOOK_BYTES, CleanTestOutputs, DeduplicateIdsAndSay,
+                      DropWidgetState, StepFailed, notes, run_steps)
 from .course import Course, UsageError, atomic_write
 from .engine import EngineLost, make_engine
 from .jobs import Job, Outcome, TrustedCell
 from .release import register
-from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap
+from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap, check_cgroups
 
 
 @dataclass
@@ -46,6 +52,7 @@ class GradeOptions:
     cell_timeout: float = 120
     notebook_timeout: float = 900
     memory_mb: int = 2048
+    storage_mb: int = 512
     force: bool = False
     sandbox: bool = True
     quiet: bool = False
@@ -53,7 +60,8 @@ class GradeOptions:
 
     def limits(self) -> Limits:
         # RLIMIT_CPU is per process: a kernel using 2 threads for the whole deadline
-        return Limits(memory_mb=self.memory_mb, cpu_seconds=int(2 * self.notebook_timeout) + 10)
+        return Limits(memory_mb=self.memory_mb, cpu_seconds=int(2 * self.notebook_timeout) + 10,
+                      storage_mb=self.storage_mb)
 
 
 @dataclass
@@ -88,8 +96,10 @@ class SaveAutoGradesInOneTransaction(SaveAutoGrades):
         return nb, resources
 
 
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
-RECORD = [SaveAutoGradesInOneTransaction, AssignLatePenalties, CheckCellMetadata]
+SANITIZE = [ClearOutput, DeduplicateIdsAndSay, DropWidgetState, OverwriteKernelspec,
+            OverwriteCells, CheckCellMetadata]
+RECORD = [DropWidgetState, CleanTestOutputs, SaveAutoGradesInOneTransaction,
+          AssignLatePenalties, CheckCellMetadata]
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -140,6 +150,8 @@ class Grader:
         self.coursedir = course.coursedir(assignment_id)
         self.sanitize = [step(config=self.config) for step in SANITIZE]
         self.record = [step(config=self.config) for step in RECORD]
+        self.notes: dict[str, list[str]] = {}  # student -> what sanitizing changed
+        self.cgroups = True                     # False: the start-up check found none
         release = course.release_folder(assignment_id)
         source = nbformat.read(course.source_notebook(assignment_id), as_version=4)
         self.trusted = trusted_cells(source)
@@ -157,6 +169,9 @@ class Grader:
         """Read and sanitize a hand-in, open its gradebook submission; returns a worker job.
         Raises ValueError with a readable reason when the hand-in is unusable."""
         path = self.course.submitted(student, self.assignment_id)
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"hand-in too large: {path.stat().st_size / 1e6:.1f} MB, over the "
+                             f"cap of {MAX_NOTEBOOK_BYTES / 1e6:g} MB")
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception as error:
@@ -169,30 +184,34 @@ class Grader:
         resources = {"nbgrader": self.resources(student)}
         demote_unknown_cells(nb, self.known_ids)
         try:
-            for step in self.sanitize:
-                nb, resources = step(nb, resources)
-        except Exception as error:
-            raise ValueError(f"invalid nbgrader cells: {type(error).__name__}: {error}") from error
+            nb, resources = run_steps(self.sanitize, nb, resources)
+        except StepFailed as error:
+            raise ValueError(f"invalid nbgrader cells: {error}") from error
+        self.notes[student] = notes(resources)
         return Job(notebook=nbformat.writes(nb), notebook_name=path.name,
                    extra_files=self.extra_files, resources=self.resources(student),
                    cell_timeout=self.options.cell_timeout,
                    notebook_timeout=self.options.notebook_timeout,
                    limits=vars(self.options.limits()), sandbox=self.options.sandbox,
-                   config=self.config, trusted_cells=self.trusted)
+                   config=self.config, trusted_cells=self.trusted, cgroups=self.cgroups)
 
     def finish(self, student: str, result: Outcome, sha256: str) -> dict:
-        """Save the executed hand-in's grades (one transaction) and its record."""
+        """Save the executed hand-in's grades (one transaction) and its record.
+        Raises StepFailed (naming the step and cell) when the hand-in breaks a step."""
+        if len(result.notebook) > MAX_NOTEBOOK_BYTES:
+            raise StepFailed(f"autograded notebook too large: {len(result.notebook) / 1e6:.1f}"
+                             f" MB, over the cap of {MAX_NOTEBOOK_BYTES / 1e6:g} MB")
         nb = nbformat.reads(result.notebook, as_version=4)
         resources = {"nbgrader": self.resources(student)}
-        for step in self.record:
-            nb, resources = step(nb, resources)
+        nb, resources = run_steps(self.record, nb, resources)
+        problems = result.problems + self.notes.get(student, []) + notes(resources)
         atomic_write(self.course.autograded(student, self.assignment_id), nbformat.writes(nb))
         with Gradebook(self.course.db_url) as gb:
             submission = gb.find_submission(self.assignment_id, student)
             score, max_score = submission.score, submission.max_score
             needs_manual = submission.needs_manual_grade
         return records.save(self.course, self.assignment_id, student, state=records.GRADED,
-                            score=score, max_score=max_score, problems=result.problems,
+                            score=score, max_score=max_score, problems=problems,
                             needs_manual_grade=needs_manual, seconds=round(result.seconds, 2),
                             submission_sha256=sha256, sandbox=self.options.sandbox,
                             timings={k: round(v, 3) for k, v in result.timings.items()})
@@ -212,17 +231,26 @@ def _select(course: Course, assignment_id: str, students: list[str]) -> list[str
     return students or collected
 
 
-def _check_sandbox(options: GradeOptions) -> None:
+def _check_sandbox(options: GradeOptions) -> bool:
+    """Refuse to run without a working sandbox (unless --no-sandbox); True when sandboxes
+    get per-hand-in totals (cgroups), else say so once, here."""
     if not options.sandbox:
         print(DROPPED_WITHOUT_SANDBOX, file=sys.stderr)
-        return
+        return False
     if options.scheduler:  # the Dask workers check their own sandbox (dask_engine.py)
-        return
+        return True
     problem = check_bwrap()
     if problem:
         raise UsageError(f"cannot sandbox student code: {problem}.\nInstall bubblewrap, or "
                          "rerun with --no-sandbox to grade WITHOUT isolation (only for "
                          "hand-ins you trust; it prints what protection is dropped).")
+    problem = check_cgroups()
+    if problem:
+        print(f"!!! no per-hand-in totals: {problem}.\n!!! Memory, processes and CPU are "
+              "limited per process only (rlimits); run as root on a machine with cgroup v1 "
+              "memory/pids/cpu or a delegated cgroup v2 for totals per hand-in.",
+              file=sys.stderr)
+    return problem is None
 
 
 def grade(course: Course, assignment_id: str, students: list[str] = (),
@@ -231,7 +259,7 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
     # nbgrader's update_or_create_submission trips SQLAlchemy autoflush warnings (harmless)
     warnings.filterwarnings("ignore", message=".*not in session.*")
     course.check_assignment(assignment_id)
-    _check_sandbox(options)
+    cgroups = _check_sandbox(options)
     register(course, assignment_id)
     summary = Summary(assignment_id)
     chosen = _select(course, assignment_id, list(students))
@@ -242,6 +270,7 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
         else:
             todo.append(student)
     grader = Grader(course, assignment_id, options)
+    grader.cgroups = cgroups
 
     def done(student, record):
         (summary.graded if record["state"] == records.GRADED else summary.failed)[student] = record
@@ -261,8 +290,10 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
                 sha256s[student] = records.file_sha256(course.submitted(student, assignment_id))
                 try:
                     job = grader.prepare(student)
-                except ValueError as error:
-                    done(student, grader.fail(student, str(error), sha256s[student]))
+                except Exception as error:  # ValueError: the hand-in; anything else: a bug it hit
+                    reason = str(error) if isinstance(error, ValueError) else \
+                        f"preparing failed: {type(error).__name__}: {error}"
+                    done(student, grader.fail(student, f"{student}: {reason}", sha256s[student]))
                     continue
                 engine.submit(student, job)
             for completion in engine.completed():  # each student once
@@ -270,9 +301,14 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
                 if completion.failure:
                     result = Outcome(None, error=completion.failure)
                 if result.error:
-                    done(student, grader.fail(student, result.error, sha256s[student]))
-                else:
+                    done(student, grader.fail(student, f"{student}: {result.error}",
+                                              sha256s[student]))
+                    continue
+                try:
                     done(student, grader.finish(student, result, sha256s[student]))
+                except Exception as error:  # StepFailed names the step and the cell
+                    done(student, grader.fail(student, f"{student}: recording the grades failed: "
+                                              f"{type(error).__name__}: {error}", sha256s[student]))
     except EngineLost as error:
         left = len(todo) - len(summary.graded) - len(summary.failed)
         raise EngineLost(f"{error}: stopped; {len(summary.graded) + len(summary.failed)} "

@@ -28,7 +28,8 @@ class Job:
     config          the course's traitlets config (a dict)
     trusted_cells   {grade_id: TrustedCell}: run in the trusted runner (empty: the old
                     one-kernel execution, as nbgrader does)
-    slot            worker slot (picks the sandboxes' uids); set by the worker
+    slot            worker slot; set by the worker
+    cgroups         False when `grade` found no usable cgroups (sandboxes then do not try)
     """
     notebook: str
     notebook_name: str
@@ -41,6 +42,7 @@ class Job:
     extra_files: dict = field(default_factory=dict)
     trusted_cells: dict = field(default_factory=dict)
     slot: int = 0
+    cgroups: bool = True
 
     def in_slot(self, slot: int) -> "Job":
         return dataclasses.replace(self, slot=slot)

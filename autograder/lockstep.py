@@ -32,11 +32,11 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .course import REPO
 from .execute import SandboxedExecute
-from .sandbox import INSIDE_SCRATCH, Sandbox
+from .sandbox import Sandbox
 
 CHANNEL_PACKAGE = Path(__file__).resolve().parent / "channel"
 AGENT_INSIDE = "/opt/autograder-agent"  # holds the channel package as `agchannel`
-TRUSTED_UID_OFFSET = 100_000
+TRUSTED_UID_OFFSET = 1  # sandbox.Sandbox: 0 is the student kernel's uid, 1 the runner's
 STUDENT_OUTPUT_LIMIT = 20_000
 STUDENT_LABEL = "[your code's output while the test ran]\n"
 BLANKED = "# test cell: it runs in the trusted grading process, not in this kernel\n"
@@ -46,29 +46,18 @@ class ChannelSandbox(Sandbox):
     """`Sandbox` plus extra binds, environment and hidden folders for the channel.
 
     ro_binds / rw_binds: (outside, inside) pairs; env: (name, value) pairs; tmpfs:
-    folders hidden under an empty tmpfs; uid_offset (root only) gives the trusted runner
-    a uid apart from the student kernel's; no_scratch drops /handin and starts in /tmp.
-    Only `bwrap_argv` and `uid` are extended, the base's life cycle is kept."""
+    folders hidden under an empty tmpfs. The trusted runner's sandbox is one with
+    scratch=None (no /handin) and uid_offset=1 (a uid apart from the student kernel's).
+    Only `bwrap_argv` is extended; the base's life cycle (prepare, wrap, close) is kept."""
 
-    def __init__(self, *args, ro_binds=(), rw_binds=(), env=(), tmpfs=(), uid_offset=0,
-                 no_scratch=False, **kwargs):
+    def __init__(self, *args, ro_binds=(), rw_binds=(), env=(), tmpfs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        extra = dict(ro_binds=tuple(ro_binds), rw_binds=tuple(rw_binds), env=tuple(env),
-                     tmpfs=tuple(tmpfs), extra_uid=uid_offset, no_scratch=no_scratch)
-        for name, value in extra.items():
-            object.__setattr__(self, name, value)  # the base may be a frozen dataclass
-
-    @property
-    def uid(self) -> int:
-        return super().uid + (self.extra_uid if os.geteuid() == 0 else 0)
+        self.ro_binds, self.rw_binds = tuple(ro_binds), tuple(rw_binds)
+        self.env, self.tmpfs = tuple(env), tuple(tmpfs)
 
     def bwrap_argv(self) -> list[str]:
         from .sandbox import _Mounts
         argv = super().bwrap_argv()[:-1]  # drop the final "--"
-        if self.no_scratch:
-            i = argv.index(INSIDE_SCRATCH)
-            del argv[i - 2:i + 1]
-            argv[argv.index("--chdir") + 1] = "/tmp"
         mounts = _Mounts()
         mounts._made.update(a for a in argv if a.startswith("/"))
         for outside, inside in self.ro_binds:
@@ -98,8 +87,9 @@ def _grade_id(cell) -> str | None:
 class TrustedRunner:
     """The trusted runner process (`python -m autograder.trusted`), one per hand-in."""
 
-    def __init__(self, argv: list[str], log_path: Path, cwd: Path):
+    def __init__(self, argv: list[str], log_path: Path, cwd: Path, sandbox=None):
         self.started = time.monotonic()
+        self.sandbox = sandbox  # closed (cgroup removed) with the runner
         self._log = open(log_path, "ab")
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=self._log, cwd=cwd, text=True, bufsize=1)
@@ -176,6 +166,9 @@ class TrustedRunner:
                 self.process.kill()
                 self.process.wait()
             self._log.close()
+            if self.sandbox is not None:
+                self.sandbox.close()
+                self.sandbox = None
 
 
 def trusted_command(socket_path: Path) -> list[str]:
@@ -299,8 +292,8 @@ def start_runner(job, work: Path, limits) -> tuple[TrustedRunner, dict]:
     command = trusted_command(socket_path)
     if job.sandbox:
         course_dir = REPO / "autograder" / "course"
-        box = ChannelSandbox(work / "trusted-scratch", work / "trusted-run", limits,
-                             slot=job.slot, uid_offset=TRUSTED_UID_OFFSET, no_scratch=True,
+        box = ChannelSandbox(None, work / "trusted-run", limits, slot=job.slot,
+                             uid_offset=TRUSTED_UID_OFFSET, use_cgroups=job.cgroups,
                              ro_binds=((REPO / "autograder", REPO / "autograder"),),
                              rw_binds=((chan, chan),),
                              tmpfs=(course_dir,) if course_dir.is_dir() else (),
@@ -310,8 +303,8 @@ def start_runner(job, work: Path, limits) -> tuple[TrustedRunner, dict]:
             os.chown(chan, box.uid, box.uid)
         argv = box.wrap(command)
     else:
-        argv = unsandboxed_wrap(command, limits)
-    runner = TrustedRunner(argv, work / "trusted.log", cwd=REPO)
+        box, argv = None, unsandboxed_wrap(command, limits)
+    runner = TrustedRunner(argv, work / "trusted.log", cwd=REPO, sandbox=box)
     student = {"ro_binds": ((CHANNEL_PACKAGE, f"{AGENT_INSIDE}/agchannel"),),
                "rw_binds": ((chan, chan),)}
     return runner, student

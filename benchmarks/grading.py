@@ -129,7 +129,7 @@ def serial_seconds(course: Course, assignment_id: str, k: int = 20) -> tuple[flo
     started = time.perf_counter()
     jobs = [grader.prepare(student) for student in students]
     prepare = (time.perf_counter() - started) / k
-    result = execute_handin({**jobs[0], "slot": 0})
+    result = execute_handin(jobs[0].in_slot(0))
     started = time.perf_counter()
     for student in students:
         grader.finish(student, result, records.file_sha256(

@@ -3,7 +3,6 @@ students of the same run score exactly as in a clean run; no file outside the sc
 folders changes; nothing the kernel started survives it."""
 import os
 import socket
-import subprocess
 import threading
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from autograder import tiny
 from autograder.course import REPO
 from autograder.grade import GradeOptions, grade
-from autograder.sandbox import SANDBOX_UID_BASE
+from autograder.sandbox import sandbox_processes
 
 from agtools import handin, outputs_text, snapshot, submit
 
@@ -120,7 +119,10 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
         assert "LEAK" not in out[student] and "BLOCKED" in out[student], student
     assert tiny.HIDDEN_MARKER not in out["h_read_solutions"]
     assert "instructor-secret" not in out["h_read_home"]
-    assert "WROTE" not in out["h_write_outside"] and out["h_write_outside"].count("BLOCKED") == 5
+    # the sandbox's /tmp is its own (writable, sized): only the host's /tmp must stay clean
+    wrote = [ln for ln in out["h_write_outside"].splitlines() if ln.startswith("WROTE")]
+    assert wrote in ([], ["WROTE /tmp/pwned-autograder-test"]), wrote
+    assert out["h_write_outside"].count("BLOCKED") == 5 - len(wrote)
     assert not (REPO / "pwned.txt").exists() and not Path("/tmp/pwned-autograder-test").exists()
     assert not (course.root / "pwned.txt").exists()
     assert not (REPO / "coursepkg" / "pwned.py").exists()
@@ -130,7 +132,8 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
     assert rec["h_infinite_loop"]["score"] == 1.0          # interrupted; cube still graded
     assert "memory limit (1024 MB) hit in cell square" in rec["h_alloc_10gb"]["problems"]
     assert rec["h_alloc_10gb"]["score"] == 3.0             # square was defined before it
-    assert any("process limit" in p for p in rec["h_fork_bomb"]["problems"]) or \
+    assert any("process total" in p or "process limit" in p  # cgroup / rlimit fallback
+               for p in rec["h_fork_bomb"]["problems"]) or \
         os.geteuid() != 0 and rec["h_fork_bomb"]["problems"]
     assert rec["h_edits_test"]["score"] == 1.0             # the restored test fails square
     assert rec["h_sys_exit"]["state"] == "graded" and rec["h_sys_exit"]["score"] == 1.0
@@ -147,10 +150,7 @@ def test_hostile_handins_are_contained(course, tmp_path, listener):
     # nothing outside the scratch folders changed, no sandbox process survived
     assert snapshot(*watched) == before
     if os.geteuid() == 0:
-        for slot in range(OPTIONS.workers):
-            ps = subprocess.run(["ps", "-u", str(SANDBOX_UID_BASE + slot), "-o", "pid="],
-                                capture_output=True, text=True)
-            assert ps.stdout.strip() == "", f"processes left by slot {slot}: {ps.stdout}"
+        assert sandbox_processes() == [], "processes left by a sandbox"
 
 
 def test_notebook_timeout_kills_a_handin_whose_cells_each_stay_under_the_cell_timeout(course):
