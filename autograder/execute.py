@@ -97,6 +97,9 @@ class SandboxedExecute(Execute):
         self.after_cell = None  # called after every executed cell (sandbox sampling)
         self.store_widget_state = False
         self.comm_open_handlers = {}  # no frontend emulation (Output widgets) either
+        # one stdout and one stderr output per cell, however the kernel flushed them (a
+        # loaded machine splits one print into several messages): readable feedback
+        self.coalesce_streams = True
 
     def create_kernel_manager(self):
         self.km = self.last_km = self._make_kernel_manager(
