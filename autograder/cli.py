@@ -106,7 +106,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
                 print("  " + line)
         return 0
     if args.command == "validate":
-        from .validate import validate, format_report
+        from .validate import format_report, validate
         report = validate(args.path, cell_timeout=args.cell_timeout)
         print(format_report(report))
         return 0 if report.all_passed else 1
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
         print(format_report(report))
         return 0 if report.collected else 1
     if args.command == "grade":
-        from .grade import grade, GradeOptions, format_summary
+        from .grade import GradeOptions, format_summary, grade
         options = GradeOptions(workers=args.workers, cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,
                                memory_mb=args.memory_mb, force=args.force,
@@ -140,6 +140,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
         return 0
     if args.command == "formgrader":
         import subprocess
+
         from .formgrade import server_command
         argv, env, cwd = server_command(course, args.port, args.ip)
         print(f"formgrader: http://{args.ip}:{args.port}/formgrader (server root "

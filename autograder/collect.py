@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import lms
@@ -107,21 +107,21 @@ def _candidates(root: Path, assignment_id: str, report: CollectReport):
 
 
 def _nbgrader_time(moment: datetime) -> bytes:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC").encode()
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC").encode()
 
 
 def _late_timestamp(course: Course, assignment_id: str, report: CollectReport,
                     student: str) -> bytes:
     """A submission time after the due date for a hand-in the LMS flagged late: now, or
     one second after the due date when now is earlier (Canvas gives no time)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with course.gradebook() as gb:
         due = gb.find_assignment(assignment_id).duedate
     if due is None:
         report.note(report.collected, student, "flagged late, but the assignment has no due "
                     "date in the gradebook: no late penalty until one is set")
         return _nbgrader_time(now)
-    due = due.replace(tzinfo=timezone.utc) if due.tzinfo is None else due
+    due = due.replace(tzinfo=UTC) if due.tzinfo is None else due
     moment = max(now, due + timedelta(seconds=1))
     report.note(report.collected, student, f"flagged late by the LMS: submission time "
                 f"recorded as {_nbgrader_time(moment).decode()} (due {due:%Y-%m-%d %H:%M} UTC)")
@@ -186,7 +186,7 @@ def _parse_time(text: str, student: str, report: CollectReport) -> bytes | None:
         report.note(report.collected, student, f"submission time {text!r} not understood; "
                     "recorded as on time")
         return None
-    return _nbgrader_time(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    return _nbgrader_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _unpack_zip_collect(root: Path, into: Path) -> Path:

@@ -44,7 +44,7 @@ def run_steps(steps, nb, resources):
         current = [None]
         original = step.preprocess_cell
 
-        def tracking(cell, res, index, _original=original):
+        def tracking(cell, res, index, _original=original, current=current):
             current[0] = index
             return _original(cell, res, index)
 

@@ -31,9 +31,10 @@ import queue
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from distributed import Client, Reschedule, WorkerPlugin, get_worker, wait
 from distributed.client import FutureCancelledError, FuturesCancelledError

@@ -21,8 +21,9 @@ and the jobs not yet reported were not recorded, so the next run does them.
 import concurrent.futures as cf
 import multiprocessing
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .course import UsageError
 
@@ -58,7 +59,7 @@ class Engine(ABC):
     def n_workers(self) -> int:
         """Workers available now (for the progress bar)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional hook: most engines hold nothing to close)
         pass
 
     def __enter__(self):

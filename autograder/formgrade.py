@@ -16,7 +16,7 @@
 import os
 import secrets
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -31,7 +31,7 @@ RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 def _now() -> str:
     """A timestamp as nbgrader writes it ("2026-01-31 23:59:00.000000 UTC")."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
 def release_files(submitted_dir: Path) -> dict[str, bytes]:

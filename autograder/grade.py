@@ -31,14 +31,27 @@ from dataclasses import dataclass, field
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from tqdm import tqdm
 
 from . import records
-from .contain import (MAX_NOTEBOOK_BYTES, CleanTestOutputs, DeduplicateIdsAndSay,
-                      DropWidgetState, StepFailed, notes, run_steps)
+from .contain import (
+    MAX_NOTEBOOK_BYTES,
+    CleanTestOutputs,
+    DeduplicateIdsAndSay,
+    DropWidgetState,
+    StepFailed,
+    notes,
+    run_steps,
+)
 from .course import Course, UsageError, atomic_write
 from .engine import EngineLost, make_engine
 from .jobs import Job, Outcome, TrustedCell
@@ -254,8 +267,9 @@ def _check_sandbox(options: GradeOptions) -> bool:
 
 
 def grade(course: Course, assignment_id: str, students: list[str] = (),
-          options: GradeOptions = GradeOptions()) -> Summary:
+          options: GradeOptions | None = None) -> Summary:
     started = time.monotonic()
+    options = options if options is not None else GradeOptions()
     # nbgrader's update_or_create_submission trips SQLAlchemy autoflush warnings (harmless)
     warnings.filterwarnings("ignore", message=".*not in session.*")
     course.check_assignment(assignment_id)

@@ -44,7 +44,7 @@ class Job:
     slot: int = 0
     cgroups: bool = True
 
-    def in_slot(self, slot: int) -> "Job":
+    def in_slot(self, slot: int) -> Job:
         return dataclasses.replace(self, slot=slot)
 
 

@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient.util import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 
 from .course import REPO
 from .execute import SandboxedExecute

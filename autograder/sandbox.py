@@ -47,7 +47,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cgroups import Cgroup, stale as stale_cgroups, usable as cgroups_usable
+from .cgroups import Cgroup
+from .cgroups import stale as stale_cgroups
+from .cgroups import usable as cgroups_usable
 from .course import REPO
 
 BWRAP = "/usr/bin/bwrap"

@@ -120,8 +120,9 @@ def serial_seconds(course: Course, assignment_id: str, k: int = 20) -> tuple[flo
     """Parent-side seconds per hand-in: (prepare, finish). `finish` records one executed
     hand-in's result again for k identical hand-ins: the gradebook transaction and
     autograded notebook, without a kernel."""
-    from autograder.execute import execute_handin
     import warnings
+
+    from autograder.execute import execute_handin
     from autograder.grade import GradeOptions, Grader
     warnings.filterwarnings("ignore", message=".*not in session.*")  # as grade() does
     grader = Grader(course, assignment_id, GradeOptions(workers=1))

@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -344,7 +344,7 @@ class Activation:
     name: str
     f: Callable
     df: Callable
-    df_from_output: Optional[Callable]
+    df_from_output: Callable | None
     latex: str
     output_range: tuple
     zero_centred: bool
@@ -381,7 +381,8 @@ _TABLE = {
             r"\mathrm{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
             (-1.0, _INF), True, "negative", 1.0, {"alpha": 1.0}),
     "selu": (selu, d_selu, None,
-             r"\mathrm{SELU}(x) = \lambda \begin{cases} x & x > 0 \\ \alpha (e^{x} - 1) & x \le 0 \end{cases}",
+             r"\mathrm{SELU}(x) = \lambda \begin{cases} x & x > 0 \\ "
+             r"\alpha (e^{x} - 1) & x \le 0 \end{cases}",
              (-SELU_SCALE * SELU_ALPHA, _INF), True, "negative", SELU_SCALE * SELU_ALPHA, {}),
     "swish": (swish, d_swish, None,
               r"\mathrm{swish}(x) = x \, \sigma(\beta x)", (-0.2784645427610738, _INF), False,

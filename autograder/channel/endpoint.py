@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .protocol import ChannelClosed, Codec, ProtocolError, error_payload, read_frame, write_frame
 

@@ -29,7 +29,8 @@ import math
 import socket
 import struct
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearra
             sock.settimeout(left)
         try:
             count = sock.recv_into(view[got:], n - got)
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError("no answer from the other side of the channel in time") from None
         if count == 0:
             raise ChannelClosed("the other side closed the channel")

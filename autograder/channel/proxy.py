@@ -76,7 +76,7 @@ class RemoteObject:
     """A student object living in the student kernel, reached through the channel."""
     __slots__ = ("_channel", "_handle", "_methods")
 
-    def __init__(self, channel: "TrustedChannel", handle: int):
+    def __init__(self, channel: TrustedChannel, handle: int):
         object.__setattr__(self, "_channel", channel)
         object.__setattr__(self, "_handle", handle)
 

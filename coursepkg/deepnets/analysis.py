@@ -36,7 +36,7 @@ def weight_gradients(net: keras.Model, X, y) -> list[np.ndarray]:
     return [np.asarray(grad_w) for grad_w in tape.gradient(loss, kernels)]
 
 
-def gradient_flow(data: "StudyData", act_funcs=STUDY_ACTIVATIONS, batch_size: int = 256,
+def gradient_flow(data: StudyData, act_funcs=STUDY_ACTIVATIONS, batch_size: int = 256,
                   seed: int = 42) -> dict[str, list[np.ndarray]]:
     """:func:`weight_gradients` of a freshly built :func:`build_mlp` per activation
     function, on the first ``batch_size`` training images. Returns {name: [grad_w]}."""

@@ -298,7 +298,7 @@ def test_tests_cannot_send_unexposed_objects_and_proxies_refuse_dunders(student)
         c.get("f")(object())
     evil = c.get("evil")
     with pytest.raises(AttributeError):
-        evil.__array_interface__
+        evil.__array_interface__  # noqa: B018 (the attribute read itself must fail)
     assert np.asarray(evil).dtype == object  # numpy saw an opaque object, no pointer
     assert c.get("f").__name__ == "<lambda>" and evil.__module__ == __name__  # plain strings
 

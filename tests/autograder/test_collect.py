@@ -5,10 +5,9 @@ import zipfile
 import nbformat
 import pytest
 
+from agtools import handin, snapshot
 from autograder.collect import collect, format_report
 from autograder.course import UsageError
-
-from agtools import handin, snapshot
 
 
 def _lms_folder(course, root):

@@ -11,12 +11,11 @@ import pytest
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 import autograder.grade as grade_module
+from agtools import handin, submit
 from autograder import records, tiny
 from autograder.contain import clamp_partial_credit
 from autograder.execute import message_size
 from autograder.grade import GradeOptions, grade
-
-from agtools import handin, submit
 
 OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=True)
 SQUARE = "def square(x):\n    return x * x\n"

@@ -8,10 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from agtools import cli_env, handin, run_cli, submit
 from autograder import tiny
 from autograder.course import PACKAGE_DIR, Course, UsageError
-
-from agtools import cli_env, handin, run_cli, submit
 
 DUE = datetime(2026, 1, 15, 12, 0)
 

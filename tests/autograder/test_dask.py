@@ -23,11 +23,10 @@ from pathlib import Path
 import pytest
 from distributed import Client
 
+from agtools import cli_env, handin, released, submit
 from autograder import records, tiny
 from autograder.course import REPO, Course
 from autograder.grade import GradeOptions, grade
-
-from agtools import cli_env, handin, released, submit
 
 pytestmark = pytest.mark.slow
 DASK = str(Path(sys.executable).parent / "dask")

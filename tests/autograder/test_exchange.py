@@ -22,10 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from agtools import cli_env, run_cli
 from autograder import tiny
 from autograder.course import PACKAGE_DIR
-
-from agtools import cli_env, run_cli
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd")

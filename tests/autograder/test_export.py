@@ -9,14 +9,13 @@ import zipfile
 import nbformat
 import pytest
 
+from agtools import handin, run_cli
 from autograder import tiny
 from autograder.collect import collect
 from autograder.course import Course, UsageError
 from autograder.export import export
 from autograder.grade import GradeOptions, grade
 from autograder.lms import Roster
-
-from agtools import handin, run_cli
 
 # What Canvas exports from Grades > Export (and accepts back in Grades > Import): five
 # student columns, one column per assignment "Name (canvas id)", a Points Possible row.

@@ -8,12 +8,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from agtools import handin, submit
 from autograder import feedback as feedback_module
 from autograder import tiny
 from autograder.feedback import feedback
 from autograder.grade import GradeOptions, grade
-
-from agtools import handin, submit
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

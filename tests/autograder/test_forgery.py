@@ -10,10 +10,9 @@ import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import compute_checksum
 
+from agtools import handin, outputs_text, run_cli, submit
 from autograder import records, tiny
 from autograder.feedback import split_hidden
-
-from agtools import handin, outputs_text, run_cli, submit
 
 pytestmark = pytest.mark.slow
 

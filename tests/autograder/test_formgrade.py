@@ -10,15 +10,14 @@ import urllib.parse
 import nbformat
 import pytest
 from nbgrader.utils import notebook_hash
+from servers import formgrader
 
+from agtools import handin
 from autograder import tiny
 from autograder.collect import collect
 from autograder.course import Course
 from autograder.grade import GradeOptions, grade
 from autograder.release import release
-
-from agtools import handin
-from servers import formgrader
 
 pytestmark = pytest.mark.slow
 

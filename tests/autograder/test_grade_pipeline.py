@@ -5,14 +5,13 @@ import csv
 import nbformat
 import pytest
 
+from agtools import handin, run_cli
 from autograder import records, tiny
 from autograder.collect import collect
 from autograder.export import export
 from autograder.feedback import feedback
 from autograder.grade import GradeOptions, grade
 from autograder.report import status_table
-
-from agtools import handin, run_cli
 
 pytestmark = pytest.mark.slow
 FAST = GradeOptions(workers=2, cell_timeout=20, notebook_timeout=90, quiet=True)

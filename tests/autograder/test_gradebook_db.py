@@ -9,13 +9,12 @@ import sys
 
 import nbformat
 import pytest
+from servers import formgrader, postgres, postgres_bin
 
+from agtools import cli_env, handin
 from autograder import tiny
 from autograder.course import REPO, Course
 from autograder.release import release
-
-from agtools import cli_env, handin
-from servers import formgrader, postgres, postgres_bin
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL binaries absent "

@@ -9,12 +9,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from agtools import handin, outputs_text, snapshot, submit
 from autograder import tiny
 from autograder.course import REPO
 from autograder.grade import GradeOptions, grade
 from autograder.sandbox import sandbox_processes
-
-from agtools import handin, outputs_text, snapshot, submit
 
 pytestmark = pytest.mark.slow
 OPTIONS = GradeOptions(workers=2, cell_timeout=6, notebook_timeout=45, memory_mb=1024,

@@ -2,11 +2,10 @@
 pool or a Dask scheduler ships them) and carry the instructor's test cells."""
 import pickle
 
+from agtools import handin, submit
 from autograder import tiny
 from autograder.grade import GradeOptions, Grader
 from autograder.jobs import Job, Outcome
-
-from agtools import handin, submit
 
 
 def test_a_prepared_job_pickles_and_names_the_trusted_cells(course):

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 import nbformat
 import pytest
 
+from agtools import handin, run_cli, snapshot
 from autograder import tiny
 from autograder.collect import collect, format_report
 from autograder.course import UsageError
 from autograder.lms import Roster, parse
-
-from agtools import handin, run_cli, snapshot
 
 DUE = datetime(2026, 1, 15, 23, 59)
 

@@ -5,13 +5,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from agtools import handin, outputs_text, run_cli, submit
 from autograder import records, tiny
 from autograder.execute import execute_handin
 from autograder.grade import GradeOptions, trusted_cells
 from autograder.jobs import Job, TrustedCell
 from autograder.lockstep import BLANKED, STUDENT_LABEL
-
-from agtools import handin, outputs_text, run_cli, submit
 
 pytestmark = pytest.mark.slow
 

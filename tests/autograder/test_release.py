@@ -1,11 +1,9 @@
 """release: nbgrader generate_assignment into exercises/, byte-identical when repeated;
 clear errors for unknown assignment ids."""
-from autograder import tiny
-from autograder.release import release
-
-from autograder.cli import main
-
 from agtools import cli_env, run_cli, snapshot
+from autograder import tiny
+from autograder.cli import main
+from autograder.release import release
 
 
 def test_release_twice_is_byte_identical_and_strips_solutions(course):

@@ -8,11 +8,10 @@ import time
 
 import pytest
 
+from agtools import cli_env, handin, submit
 from autograder import records, tiny
 from autograder.course import REPO
 from autograder.grade import GradeOptions, grade
-
-from agtools import cli_env, handin, submit
 
 pytestmark = pytest.mark.slow
 SLOW_CUBE = "import time\ntime.sleep(2)\n" + tiny.CORRECT["cube"]

@@ -10,12 +10,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from agtools import handin, outputs_text, submit
 from autograder import tiny
 from autograder.grade import GradeOptions, grade
-from autograder.sandbox import (CGROUP_PREFIX, SANDBOX_UID_BASE, Limits, Sandbox, check_cgroups,
-                                sandbox_processes)
-
-from agtools import handin, outputs_text, submit
+from autograder.sandbox import (
+    CGROUP_PREFIX,
+    SANDBOX_UID_BASE,
+    Limits,
+    Sandbox,
+    check_cgroups,
+    sandbox_processes,
+)
 
 needs_cgroups = pytest.mark.skipif(check_cgroups() is not None or os.geteuid() != 0,
                                    reason=f"no cgroups here: {check_cgroups()}")

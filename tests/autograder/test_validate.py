@@ -7,11 +7,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from autograder import tiny
-from autograder.validate import (TestResult as Result, ValidateReport, format_report, plain_numbers,
-                                 validate)
-
 from agtools import handin
+from autograder import tiny
+from autograder.validate import TestResult as Result
+from autograder.validate import ValidateReport, format_report, plain_numbers, validate
 
 
 def _write(nb, tmp_path) -> Path:

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from booktools import CHROMIUM, CHROMIUM_ARGS, REPO
 
 

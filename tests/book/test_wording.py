@@ -4,7 +4,6 @@
 import re
 
 import pytest
-
 from booktools import REPO
 
 JARGON = re.compile(r"\bseeds?\s*0\d\d(?:'s)?", re.IGNORECASE)

@@ -12,10 +12,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pytest
 
-from courseref import activations
 from coursepkg import deepnets as dn
 from coursepkg import plots
 from coursepkg.deepnets import _tensorflow
+from courseref import activations
 
 REPO = Path(__file__).resolve().parents[2]
 
