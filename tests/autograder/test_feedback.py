@@ -126,3 +126,13 @@ def test_an_oversized_feedback_page_is_replaced_by_a_note(course, monkeypatch, c
     assert "over the limit" in page and len(page) < 2_000
     assert "feedback for verbose" in capsys.readouterr().err
     assert nbformat.read(course.autograded("verbose", "tiny"), 4)  # the notebook is kept
+
+
+def test_split_hidden_keeps_a_note_where_hidden_lines_were_and_returns_them():
+    from autograder.feedback import NOTE, split_hidden
+    source = ("assert f(1) == 1\n    ### BEGIN HIDDEN TESTS\n    assert f(2) == 4\n"
+              "    ### END HIDDEN TESTS\nprint('done')")
+    visible, hidden = split_hidden(source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+    assert visible == f"assert f(1) == 1\n    {NOTE}\nprint('done')"
+    assert hidden == ["    assert f(2) == 4"]
+    assert split_hidden("x = 1", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS") == ("x = 1", [])

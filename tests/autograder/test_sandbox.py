@@ -174,3 +174,13 @@ def test_start_up_sweep_removes_only_empty_cgroups_of_its_own_base_left_by_dead_
         for d in made:
             if d.exists():
                 d.rmdir()
+
+
+def test_prlimit_argv_sets_every_per_process_limit_and_leaves_the_count_to_a_cgroup():
+    from autograder.sandbox import Limits
+    limits = Limits(memory_mb=3, cpu_seconds=5, n_processes=7, file_mb=2)
+    with_count = limits.prlimit_argv()
+    assert with_count[0] == "prlimit" and with_count[-1] == "--"
+    assert {f"--as={3 * 2**20}", "--cpu=5", "--nproc=7", f"--fsize={2 * 2**20}",
+            "--core=0"} == set(with_count[1:-1])
+    assert limits.prlimit_argv(nproc=False) == [a for a in with_count if not a.startswith("--nproc")]
