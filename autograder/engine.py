@@ -20,6 +20,9 @@ and the jobs not yet reported were not recorded, so the next run does them.
 """
 import concurrent.futures as cf
 import multiprocessing
+import os
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,8 +76,11 @@ class Engine(ABC):
 _SLOT = 0
 
 
-def _init_pool_worker(slots) -> None:
-    """Each pool process takes a slot number (its sandbox uid) and dies with the parent."""
+def _init_pool_worker(slots, grading_pid: int) -> None:
+    """Each pool process takes a slot number (its sandbox uid) and dies with the grading
+    process. Its parent is the pool's forkserver, which outlives a `grade` killed with -9,
+    so PR_SET_PDEATHSIG alone would keep it (and the forkserver) alive: a thread also
+    watches the grading process itself."""
     global _SLOT
     _SLOT = slots.get()
     try:
@@ -83,6 +89,19 @@ def _init_pool_worker(slots) -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    threading.Thread(target=_exit_with, args=(grading_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    """Exit this worker once process `pid` is gone (polled each second)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, another user's (cannot happen for our parent)
+            pass
 
 
 def _call_with_slot(run: WorkerFunction, job: Any) -> Any:
@@ -102,7 +121,8 @@ class LocalPool(Engine):
         for slot in range(workers):
             slots.put(slot)
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                           initializer=_init_pool_worker, initargs=(slots,))
+                                           initializer=_init_pool_worker,
+                                           initargs=(slots, os.getpid()))
         self.running: dict[cf.Future, str] = {}
 
     def submit(self, key: str, job: Any) -> None:

@@ -17,6 +17,20 @@ pytestmark = pytest.mark.slow
 SLOW_CUBE = "import time\ntime.sleep(2)\n" + tiny.CORRECT["cube"]
 
 
+def _forkservers() -> set[int]:
+    """Pids of multiprocessing forkservers (a local pool's, with its workers) on the machine."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                    if b"multiprocessing.forkserver" in f.read():
+                        found.add(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
 def test_kill_9_mid_run_then_resume(course):
     expected = {}
     for i in range(6):
@@ -25,6 +39,7 @@ def test_kill_9_mid_run_then_resume(course):
         submit(course, f"s{i}", handin(course, answers))
         expected[f"s{i}"] = 3.0 if correct else 1.0
 
+    forkservers_before = _forkservers()
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "tiny",
                              "--workers", "1"], cwd=REPO, env=cli_env(course),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,3 +78,11 @@ def test_kill_9_mid_run_then_resume(course):
                 break
             time.sleep(1)
         assert sandbox_processes() == [], "a sandboxed kernel outlived the killed run"
+
+    # nor its pool: the workers watch the grading process and exit with it, and their
+    # forkserver with them
+    for _ in range(30):
+        if not _forkservers() - forkservers_before:
+            break
+        time.sleep(0.5)
+    assert _forkservers() - forkservers_before == set(), "the killed run's pool outlived it"
