@@ -118,6 +118,10 @@ def run(args: argparse.Namespace, course: Course) -> int:
         print(format_report(report))
         return 0 if report.collected else 1
     if args.command == "grade":
+        if not args.scheduler:  # the pool's imports run while this process does its own
+            from .engine import start_forkserver
+            from .jobs import WORKER_MODULES
+            start_forkserver(WORKER_MODULES)
         from .grade import GradeOptions, format_summary, grade
         options = GradeOptions(workers=args.workers, cell_timeout=args.cell_timeout,
                                notebook_timeout=args.notebook_timeout,

@@ -138,6 +138,13 @@ class Course:
     def uses_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 
+    @property
+    def gradebook_file(self) -> Path | None:
+        """The SQLite gradebook's file; None for a database server."""
+        from sqlalchemy.engine import make_url
+        url = make_url(self.db_url)
+        return Path(url.database) if self.uses_sqlite and url.database else None
+
     def gradebook_exists(self) -> bool:
         """False only for a SQLite gradebook whose file is missing (nothing recorded yet);
         a server database is assumed to exist (nbgrader creates its tables)."""
@@ -170,10 +177,15 @@ class Course:
         coursedir.assignment_id = assignment_id
         return coursedir
 
+    @cached_property
+    def course_id(self) -> str:
+        return self.config().CourseDirectory.course_id
+
     def gradebook(self):
+        """nbgrader's Gradebook of this course (the one place it is opened from)."""
         from nbgrader.api import Gradebook
         self.root.mkdir(parents=True, exist_ok=True)
-        return Gradebook(self.db_url, course_id=self.config().CourseDirectory.course_id)
+        return Gradebook(self.db_url, course_id=self.course_id)
 
     # --- assignments ------------------------------------------------------------------
     def assignment_ids(self) -> list[str]:

@@ -73,7 +73,7 @@ def make_class(course: Course, assignment_id: str) -> dict[str, nbformat.Noteboo
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
             cell.source = "pass  # test removed by the student"
     snoop = SNOOP.format(solutions=str(course.source_notebook(assignment_id)),
-                         gradebook=str(course.root / "gradebook.db"))
+                         gradebook=str(course.gradebook_file))
     return {
         "ada_correct": with_answers(answers),
         "ben_partial": with_answers(code_ids[: max(1, len(code_ids) // 2)]),

@@ -29,12 +29,13 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbgrader.preprocessors import Execute, IgnorePattern, LimitOutput
+from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer
 from traitlets.config import Config
 
+from . import pipeline
 from .jobs import Job, Outcome
-from .sandbox import Limits, Sandbox, unsandboxed_wrap
+from .sandbox import Limits, Sandbox, is_root, unsandboxed_wrap
 
 MAX_OUTPUT_BYTES = 2_000_000  # per notebook, before nbgrader's LimitOutput trims per cell
 
@@ -61,7 +62,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
-        if self.owner_uid is not None and os.geteuid() == 0:
+        if self.owner_uid is not None and is_root():
             os.chown(self.connection_file, self.owner_uid, self.owner_uid)
 
 
@@ -188,6 +189,13 @@ def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
     return problems
 
 
+def steps_after_execute(job: Job) -> tuple[str, ...]:
+    """Import paths of the steps that follow the executor in this worker."""
+    if job.steps is not None:
+        return job.steps
+    return pipeline.build(Config()).execute_paths()
+
+
 def execute_handin(job: Job) -> Outcome:
     """Run job.notebook (sanitized, as JSON text) in a sandbox; the Outcome holds the
     executed notebook (JSON text), the seconds it took and any problems found."""
@@ -236,8 +244,7 @@ def execute_handin(job: Job) -> Outcome:
                                      lockstep.serve_code(work / "chan" / "s", job.sandbox),
                                      **options)
             if runner else SandboxedExecute(make_kernel_manager, **options),
-            IgnorePattern(config=config),
-            LimitOutput(config=config),
+            *pipeline.worker_steps(steps_after_execute(job), config),
         ]
         execute = steps[0]
         if sandbox is not None:  # storage and tasks seen at the end of every cell

@@ -2,21 +2,19 @@
 while one process alone writes the gradebook.
 
 nbgrader's Autograde converter runs, per hand-in, a sanitizing list of preprocessors, then
-an autograding list. We keep its preprocessors and its order, and only decide where each
-runs:
+an autograding list. pipeline.py takes both lists (the course's config or nbgrader's
+defaults), substitutes the steps we change and splits them by where they run:
 
-    parent, in order    SANITIZE   ClearOutput, DeduplicateIds(AndSay), DropWidgetState,
-                                   OverwriteKernelspec, OverwriteCells (restores locked and
-                                   test cells, so a test edited to pass is undone),
-                                   CheckCellMetadata
-    engine (engine.py)  EXECUTE    LockstepExecute, IgnorePattern, LimitOutput
-    local pool or Dask             (autograder/execute.py + lockstep.py: per hand-in one
-                                   sandboxed student kernel and one sandboxed trusted
-                                   runner that runs the test cells, see `trusted_cells`)
-    parent, in order    RECORD     DropWidgetState, CleanTestOutputs (partial credit
-                                   clamped, unscorable outputs dropped), SaveAutoGrades (one
-                                   transaction per hand-in), AssignLatePenalties,
-                                   CheckCellMetadata
+    parent, in order    sanitize   nbgrader's sanitize list (OverwriteCells restores locked
+                                   and test cells, so a test edited to pass is undone)
+    engine (engine.py)  execute    the sandboxed executor in place of Execute, then the
+    local pool or Dask             steps up to SaveAutoGrades (autograder/execute.py +
+                                   lockstep.py: per hand-in one sandboxed student kernel and
+                                   one sandboxed trusted runner for the test cells, see
+                                   `trusted_cells`)
+    parent, in order    record     CleanTestOutputs (partial credit clamped, unscorable
+                                   outputs dropped), SaveAutoGrades (one transaction per
+                                   hand-in) and the steps after it
                                    -> autograded/<student>/<id>/<id>.ipynb, status record
 
 A hand-in that breaks any of these steps (or the worker) costs only itself: it is recorded
@@ -30,31 +28,13 @@ import warnings
 from dataclasses import dataclass, field
 
 import nbformat
-from nbgrader.api import Gradebook
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
-from nbgrader.preprocessors.base import NbGraderPreprocessor
 from tqdm import tqdm
 
-from . import records
-from .contain import (
-    MAX_NOTEBOOK_BYTES,
-    CleanTestOutputs,
-    DeduplicateIdsAndSay,
-    DropWidgetState,
-    StepFailed,
-    notes,
-    run_steps,
-)
+from . import pipeline, records
+from .contain import MAX_NOTEBOOK_BYTES, StepFailed, notes, run_steps
 from .course import Course, UsageError, atomic_write
-from .engine import EngineLost, make_engine
-from .jobs import Job, Outcome, TrustedCell
+from .engine import Engine, EngineLost, make_engine, stop_forkserver
+from .jobs import WORKER_MODULES, Job, Outcome, TrustedCell
 from .release import register
 from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap, check_cgroups
 
@@ -84,35 +64,6 @@ class Summary:
     failed: dict = field(default_factory=dict)    # student -> record
     skipped: list = field(default_factory=list)   # already graded, unchanged
     seconds: float = 0.0
-
-
-class SaveAutoGradesInOneTransaction(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades commits after every cell; here the per-cell commits only
-    flush and the hand-in's grades are committed together, so a kill -9 leaves all of
-    them or none."""
-
-    def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
-        self.student_id, self.db_url = info["student"], info["db_url"]
-        with Gradebook(self.db_url) as self.gradebook:
-            session = self.gradebook.db
-            session.commit = session.flush
-            try:
-                nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                del session.commit
-            session.commit()
-        return nb, resources
-
-
-SANITIZE = [ClearOutput, DeduplicateIdsAndSay, DropWidgetState, OverwriteKernelspec,
-            OverwriteCells, CheckCellMetadata]
-RECORD = [DropWidgetState, CleanTestOutputs, SaveAutoGradesInOneTransaction,
-          AssignLatePenalties, CheckCellMetadata]
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -161,8 +112,10 @@ class Grader:
         self.course, self.assignment_id, self.options = course, assignment_id, options
         self.config = course.config()
         self.coursedir = course.coursedir(assignment_id)
-        self.sanitize = [step(config=self.config) for step in SANITIZE]
-        self.record = [step(config=self.config) for step in RECORD]
+        self.pipelines = pipeline.build(self.config)
+        self.sanitize = [step(config=self.config) for step in self.pipelines.sanitize]
+        self.record = [step(config=self.config) for step in self.pipelines.record]
+        self.worker_config = pipeline.worker_config(self.config)
         self.notes: dict[str, list[str]] = {}  # student -> what sanitizing changed
         self.cgroups = True                     # False: the start-up check found none
         release = course.release_folder(assignment_id)
@@ -190,7 +143,7 @@ class Grader:
         except Exception as error:
             raise ValueError(f"malformed notebook: {type(error).__name__}: {error}") from error
         timestamp = self.coursedir.get_existing_timestamp(str(path.parent))
-        with Gradebook(self.course.db_url) as gb:
+        with self.course.gradebook() as gb:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(self.assignment_id, student,
                                            **({"timestamp": timestamp} if timestamp else {}))
@@ -206,7 +159,8 @@ class Grader:
                    cell_timeout=self.options.cell_timeout,
                    notebook_timeout=self.options.notebook_timeout,
                    limits=vars(self.options.limits()), sandbox=self.options.sandbox,
-                   config=self.config, trusted_cells=self.trusted, cgroups=self.cgroups)
+                   config=self.worker_config, steps=self.pipelines.execute_paths(),
+                   trusted_cells=self.trusted, cgroups=self.cgroups)
 
     def finish(self, student: str, result: Outcome, sha256: str) -> dict:
         """Save the executed hand-in's grades (one transaction) and its record.
@@ -219,7 +173,7 @@ class Grader:
         nb, resources = run_steps(self.record, nb, resources)
         problems = result.problems + self.notes.get(student, []) + notes(resources)
         atomic_write(self.course.autograded(student, self.assignment_id), nbformat.writes(nb))
-        with Gradebook(self.course.db_url) as gb:
+        with self.course.gradebook() as gb:
             submission = gb.find_submission(self.assignment_id, student)
             score, max_score = submission.score, submission.max_score
             needs_manual = submission.needs_manual_grade
@@ -274,15 +228,27 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
     warnings.filterwarnings("ignore", message=".*not in session.*")
     course.check_assignment(assignment_id)
     cgroups = _check_sandbox(options)
-    register(course, assignment_id)
     summary = Summary(assignment_id)
-    chosen = _select(course, assignment_id, list(students))
     todo = []
-    for student in chosen:
+    for student in _select(course, assignment_id, list(students)):
         if not options.force and records.is_done(course, assignment_id, student):
             summary.skipped.append(student)
         else:
             todo.append(student)
+    register(course, assignment_id)
+    if todo:  # the engine first: the local pool's processes start while this one prepares
+        with make_engine(_run_job, options.workers, options.scheduler,
+                         require_sandbox=options.sandbox, preload=WORKER_MODULES) as engine:
+            _grade_with(engine, course, assignment_id, todo, options, cgroups, summary)
+    else:
+        stop_forkserver()  # started early by the CLI, in case there was work
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _grade_with(engine: Engine, course: Course, assignment_id: str, todo: list[str],
+                options: GradeOptions, cgroups: bool, summary: Summary) -> None:
+    """Prepare, run (on `engine`) and record the hand-ins of `todo` into `summary`."""
     grader = Grader(course, assignment_id, options)
     grader.cgroups = cgroups
 
@@ -292,37 +258,34 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
         bar.set_postfix(workers=engine.n_workers(), graded=len(summary.graded),
                         failed=len(summary.failed))
 
-    engine = make_engine(_run_job, options.workers, options.scheduler,
-                         require_sandbox=options.sandbox)
     bar = tqdm(total=len(todo), unit="hand-in", desc=f"grading {assignment_id}",
                disable=options.quiet or not todo, file=sys.stderr)
     bar.set_postfix(workers=engine.n_workers())
     try:
-        with engine:
-            sha256s = {}
-            for student in todo:
-                sha256s[student] = records.file_sha256(course.submitted(student, assignment_id))
-                try:
-                    job = grader.prepare(student)
-                except Exception as error:  # ValueError: the hand-in; anything else: a bug it hit
-                    reason = str(error) if isinstance(error, ValueError) else \
-                        f"preparing failed: {type(error).__name__}: {error}"
-                    done(student, grader.fail(student, f"{student}: {reason}", sha256s[student]))
-                    continue
-                engine.submit(student, job)
-            for completion in engine.completed():  # each student once
-                student, result = completion.key, completion.result
-                if completion.failure:
-                    result = Outcome(None, error=completion.failure)
-                if result.error:
-                    done(student, grader.fail(student, f"{student}: {result.error}",
-                                              sha256s[student]))
-                    continue
-                try:
-                    done(student, grader.finish(student, result, sha256s[student]))
-                except Exception as error:  # StepFailed names the step and the cell
-                    done(student, grader.fail(student, f"{student}: recording the grades failed: "
-                                              f"{type(error).__name__}: {error}", sha256s[student]))
+        sha256s = {}
+        for student in todo:
+            sha256s[student] = records.file_sha256(course.submitted(student, assignment_id))
+            try:
+                job = grader.prepare(student)
+            except Exception as error:  # ValueError: the hand-in; anything else: a bug it hit
+                reason = str(error) if isinstance(error, ValueError) else \
+                    f"preparing failed: {type(error).__name__}: {error}"
+                done(student, grader.fail(student, f"{student}: {reason}", sha256s[student]))
+                continue
+            engine.submit(student, job)
+        for completion in engine.completed():  # each student once
+            student, result = completion.key, completion.result
+            if completion.failure:
+                result = Outcome(None, error=completion.failure)
+            if result.error:
+                done(student, grader.fail(student, f"{student}: {result.error}",
+                                          sha256s[student]))
+                continue
+            try:
+                done(student, grader.finish(student, result, sha256s[student]))
+            except Exception as error:  # StepFailed names the step and the cell
+                done(student, grader.fail(student, f"{student}: recording the grades failed: "
+                                          f"{type(error).__name__}: {error}", sha256s[student]))
     except EngineLost as error:
         left = len(todo) - len(summary.graded) - len(summary.failed)
         raise EngineLost(f"{error}: stopped; {len(summary.graded) + len(summary.failed)} "
@@ -330,8 +293,6 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
                          "again (with a running scheduler) to grade the rest.") from None
     finally:
         bar.close()
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def format_summary(summary: Summary) -> str:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+# what a worker imports to run a Job (grade._run_job -> execute.execute_handin); the local
+# pool imports them once, in its forkserver
+WORKER_MODULES = ("autograder.grade", "autograder.execute")
+
 
 @dataclass(frozen=True)
 class TrustedCell:
@@ -25,7 +29,9 @@ class Job:
     extra_files     {relative path: bytes} released beside the notebook
     resources       nbgrader's: student, assignment, notebook, db_url
     limits          sandbox.Limits fields
-    config          the course's traitlets config (a dict)
+    config          the course's traitlets config (a dict), without step lists
+    steps           import paths of the steps after Execute (pipeline.py); None:
+                    nbgrader's default ones
     trusted_cells   {grade_id: TrustedCell}: run in the trusted runner (empty: the old
                     one-kernel execution, as nbgrader does)
     slot            worker slot; set by the worker
@@ -43,6 +49,7 @@ class Job:
     trusted_cells: dict = field(default_factory=dict)
     slot: int = 0
     cgroups: bool = True
+    steps: tuple[str, ...] | None = None
 
     def in_slot(self, slot: int) -> Job:
         return dataclasses.replace(self, slot=slot)

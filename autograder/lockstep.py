@@ -32,7 +32,7 @@ from nbclient.util import run_sync
 
 from .course import REPO
 from .execute import SandboxedExecute
-from .sandbox import Sandbox
+from .sandbox import Sandbox, is_root
 
 CHANNEL_PACKAGE = Path(__file__).resolve().parent / "channel"
 AGENT_INSIDE = "/opt/autograder-agent"  # holds the channel package as `agchannel`
@@ -299,7 +299,7 @@ def start_runner(job, work: Path, limits) -> tuple[TrustedRunner, dict]:
                              tmpfs=(course_dir,) if course_dir.is_dir() else (),
                              env=(("PYTHONPATH", str(REPO)),))
         box.prepare()
-        if os.geteuid() == 0:
+        if is_root():
             os.chown(chan, box.uid, box.uid)
         argv = box.wrap(command)
     else:

@@ -145,6 +145,13 @@ def _task_id() -> int:
     return threading.get_native_id()
 
 
+def is_root() -> bool:
+    """Whether grading runs as root, which decides how sandboxes separate: as root each
+    gets a uid of its own (setpriv), a sized tmpfs and cgroups; otherwise a user namespace
+    of the grading user, per-process limits and plain tmpfs."""
+    return os.geteuid() == 0
+
+
 class Sandbox:
     """One sandbox: its scratch folder (None: no /handin at all, e.g. a second, trusted
     process of the same hand-in), the kernel's runtime folder, limits, a uid of its own.
@@ -173,8 +180,8 @@ class Sandbox:
     def uid(self) -> int:
         """The uid the kernel runs as: unique on the machine while this process lives (two
         per process id: the student's sandbox and a second one), when we are root."""
-        if os.geteuid() != 0:
-            return os.geteuid()
+        if not is_root():
+            return os.geteuid()  # one uid for all: the user namespace separates them
         return SANDBOX_UID_BASE + 2 * self.task_id + self.uid_offset
 
     @property
@@ -187,7 +194,7 @@ class Sandbox:
     @property
     def sized_storage(self) -> bool:
         """Scratch, HOME, /tmp, /dev/shm on one size-limited tmpfs (needs root to mount)."""
-        return os.geteuid() == 0
+        return is_root()
 
     def prepare(self) -> None:
         """Make the folders (scratch is copied into the sandbox's storage at start, or
@@ -195,7 +202,7 @@ class Sandbox:
         folders = [self.runtime_dir] + ([self.scratch] if self.scratch else [])
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
+        if is_root():
             chowned = [self.runtime_dir] if self.sized_storage else folders
             for folder in chowned:
                 for path in [folder, *folder.rglob("*")]:
@@ -225,7 +232,7 @@ class Sandbox:
     def bwrap_argv(self) -> list[str]:
         namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                       "--unshare-cgroup-try"]
-        if os.geteuid() != 0:
+        if not is_root():
             namespaces.append("--unshare-user")
         mounts = _Mounts()
         python_home = Path(sys.base_prefix).resolve()
@@ -258,7 +265,7 @@ class Sandbox:
         return argv + ["--"]
 
     def user_argv(self) -> list[str]:
-        if os.geteuid() != 0:
+        if not is_root():
             return []
         return ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
@@ -272,7 +279,7 @@ class Sandbox:
         whose mount namespace holds the storage)."""
         if self.cgroup is not None:
             self.most_tasks = max(self.most_tasks, self.cgroup.n_tasks())
-        elif os.geteuid() == 0:
+        elif is_root():
             self.most_tasks = max(self.most_tasks, count_processes(self.uid))
         if pid and self.sized_storage:
             try:
@@ -307,7 +314,7 @@ class Sandbox:
         if self.cgroup is not None:
             self.cgroup.close()
             self.cgroup = None
-        elif os.geteuid() == 0:  # no cgroup: wait for the dead PID namespace to empty
+        elif is_root():  # no cgroup: wait for the dead PID namespace to empty
             deadline = time.monotonic() + 10
             while count_processes(self.uid) and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.preprocessors import SaveAutoGrades
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
-import autograder.grade as grade_module
 from agtools import handin, submit
-from autograder import records, tiny
+from autograder import pipeline, records, tiny
 from autograder.contain import clamp_partial_credit
 from autograder.execute import message_size
 from autograder.grade import GradeOptions, grade
@@ -96,8 +96,8 @@ def test_a_handin_that_breaks_a_record_step_fails_alone_and_a_rerun_grades_it(co
                                                                                monkeypatch):
     for student in ("alice", "mallory", "zoe"):
         submit(course, student, handin(course, tiny.CORRECT))
-    monkeypatch.setattr(grade_module, "RECORD",
-                        [_ExplodesOnMallorysCubeTest, *grade_module.RECORD])
+    monkeypatch.setitem(pipeline.INSERTED_BEFORE, SaveAutoGrades,
+                        [_ExplodesOnMallorysCubeTest, *pipeline.INSERTED_BEFORE[SaveAutoGrades]])
 
     summary = grade(course, "tiny", options=OPTIONS)
 

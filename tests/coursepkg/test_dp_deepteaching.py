@@ -1,102 +1,19 @@
 """deep.TEACHING's own code runs unchanged on coursepkg.dp and trains as the notebook says.
 
-The classes below are copied verbatim from the deep.TEACHING notebook "Activation
-Functions (Differentiable Programming)" (K. Strohmenger, code under the MIT licence, see
-LICENSE); only the import line differs (`from coursepkg.dp import Model, Node` instead of
-`from dp import ...`). They are reference code for a compatibility test, not course code.
+The code is deep.TEACHING's, verbatim (tests/deepteaching.py); it runs here as the
+notebook's cells do, with `Model`, `Node` and `np` in scope.
 """
 
 import numpy as np
 import pytest
+from deepteaching import NET, OPTIMIZER
 from sklearn import datasets
 
-from coursepkg import dp  # noqa: F401  (the notebook imports the module too)
 from coursepkg.dp import Model, Node
 
-
-# ----------------------------------------------------------------- deep.TEACHING, verbatim
-class Net(Model):    
-    def __init__(self, n_features, n_hidden_neurons, n_layers, act_func):
-        super(Net, self).__init__()
-        self.hidden = self.Linear_Layer(n_features, 10, "h0")
-        self.out = self.Linear_Layer(10, 1, "h1")
-        
-    def loss(self, x, y):
-        if not type(y) == Node:
-            y = Node(y)
-        out = self.forward(x)
-        loss = -1 * (y * out.log() + (1 - y) * (1 - out).log())
-        return loss.sum()
-    
-    def forward(self, x):
-        if not type(x) == Node:
-            x = Node(x)
-        x = self.hidden(x).tanh()
-        x = self.out(x).sigmoid()
-        return x
-
-
-class Optimizer(object):
-    
-    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
-        self.model = model
-        self.x_train = x_train
-        self.y_train = y_train
-        self.batch_size=batch_size
-        self.hyperparam = hyperparam
-        self._set_param()
-        self.grad_stores = [] # list of dicts for momentum, etc. 
-        
-    def random_batch(self):
-        n = self.x_train.shape[0]
-        indices = np.random.randint(0, n, size=self.batch_size)
-        return Node(self.x_train[indices]), Node(self.y_train[indices])
-
-    def train(self, steps=1000, print_each=100):
-        raise NotImplementedError()
-
-    def _train(self, steps=1000, num_grad_stores=0, print_each=100):
-        assert num_grad_stores in (0,1,2)
-        model = self.model
-        if num_grad_stores>0:
-            x, y = self.random_batch()
-            grad, loss = model.get_grad(x, y)
-            self.grad_stores = [dict() for _ in range(num_grad_stores)]
-        for grad_store in self.grad_stores:
-            for g in grad:
-                grad_store[g] = np.zeros_like(grad[g])
-                
-        param = model.get_param()
-        print("iteration\tloss")    
-        for i in range(1, steps+1):
-            x, y = self.random_batch()
-            grad, loss = model.get_grad(x, y)
-            if i%print_each==0 or i==1:
-                print(i, "\t",loss.value[0,0])       
-                
-            for g in grad:
-                self._update(param, grad, g, i)
-            
-            model.set_param(param)
-        
-        return loss.value
-
-    
-    
-class SGD(Optimizer):
-    
-    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
-        super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)
-        
-    def _set_param(self):
-        self.alpha = self.hyperparam.get("alpha", 0.001)
-
-    def _update(self, param, grad, g, i):
-        param[g] -= self.alpha * grad[g]    
-             
-    def train(self, steps=1000, print_each=100):
-        return self._train(steps, num_grad_stores=1, print_each=print_each)
-# ----------------------------------------------------------------- end of the notebook's code
+_cells = {"np": np, "Model": Model, "Node": Node}
+exec(NET + OPTIMIZER, _cells)  # the notebook's two code cells
+Net, SGD = _cells["Net"], _cells["SGD"]
 
 
 def load_notebook_iris():
@@ -127,7 +44,7 @@ def run_training_cell(global_seed):
         x_train=X,
         y_train=y
     )
-    optimiser.train(steps=n_epochs,print_each=n_epochs//10);
+    optimiser.train(steps=n_epochs,print_each=n_epochs//10)
     return net, X, y
 
 

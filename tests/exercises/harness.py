@@ -173,6 +173,11 @@ def mistake_handin(reference: nbformat.NotebookNode, grade_id: str, old: str | N
 # ----------------------------------------------------------------------------- nbgrader
 
 
+def gradebook_url(course_dir: pathlib.Path) -> str:
+    """The batch course's gradebook (nbgrader's default place, in the course folder)."""
+    return f"sqlite:///{course_dir / 'gradebook.db'}"
+
+
 def _nbgrader(args: list[str], course_dir: pathlib.Path, timeout: float) -> subprocess.CompletedProcess:
     """Run one nbgrader command on the course in `course_dir` (config from autograder/)."""
     env = dict(os.environ)
@@ -190,7 +195,7 @@ def _nbgrader(args: list[str], course_dir: pathlib.Path, timeout: float) -> subp
         f"--CourseDirectory.root={course_dir}",
         f"--CourseDirectory.source_directory={SOLUTIONS}",
         f"--CourseDirectory.release_directory={course_dir / 'release'}",
-        f"--CourseDirectory.db_url=sqlite:///{course_dir / 'gradebook.db'}",
+        f"--CourseDirectory.db_url={gradebook_url(course_dir)}",
         "--Application.log_format=%(asctime)s [%(name)s | %(levelname)s] %(message)s",
         "--Application.log_datefmt=%H:%M:%S",
     ]
@@ -373,7 +378,7 @@ def autograde_batch(assignment_id: str,
                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
                   and not cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
     results: dict[str, Result] = {}
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", COURSE_ID) as gb:
+    with Gradebook(gradebook_url(course_dir), COURSE_ID) as gb:
         for student in handins:
             result = Result(student=student, seconds=seconds.get(student))
             graded = course_dir / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"

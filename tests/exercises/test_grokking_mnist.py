@@ -15,12 +15,9 @@ training runs (offline 5,000-image subset, 10 epochs each) of every hand-in:
 """
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
-from .harness import (SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin,
-                      student_version)
+from .suite import AssignmentSuite
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
@@ -139,88 +136,7 @@ WRONG = {
 ONE_KERNEL_ONLY = {"predict_from_courseref": "courseref.grokking"}  # mistake -> the module it imports
 
 
-def _handins(names) -> dict:
-    reference = solution_handin(ASSIGNMENT)
-    handins = {"solution": reference,
-               "second": fill_solution(student_version(ASSIGNMENT), ALTERNATIVE),
-               "blank": student_version(ASSIGNMENT)}
-    for name in names:
-        cell, old, new, _ = WRONG[name]
-        handins[name] = mistake_handin(reference, cell, old, new)
-    return handins
-
-
-@pytest.fixture(scope="module")
-def graded(autograde):
-    """Every hand-in but ONE_KERNEL_ONLY, in one batch of the suites' pipeline (trusted)."""
-    results = autograde(ASSIGNMENT, _handins(sorted(set(WRONG) - set(ONE_KERNEL_ONLY))),
-                        timeout=120, pipeline=SUITE_PIPELINE)
-    print("\ngrokking_mnist: seconds per hand-in:",
-          {name: result.seconds for name, result in results.items()})
-    return results
-
-
-@pytest.fixture(scope="module")
-def graded_one_kernel(autograde):
-    """A small batch graded by plain nbgrader in one kernel (a student's Restart & Run All)."""
-    handins = _handins(ONE_KERNEL_ONLY)
-    del handins["second"]
-    return autograde(ASSIGNMENT, handins, timeout=120, pipeline="nbgrader")
-
-
-def _result(request, graded, name):
-    if name not in ONE_KERNEL_ONLY:
-        return graded[name]
-    if importlib.util.find_spec(ONE_KERNEL_ONLY[name]) is None:
-        pytest.skip(f"{ONE_KERNEL_ONLY[name]} is not installed: nobody can import from it")
-    return request.getfixturevalue("graded_one_kernel")[name]
-
-
-def test_one_kernel_grading_gives_the_same_scores(graded, graded_one_kernel):
-    """Plain nbgrader (everything in one kernel) scores the reference and the blank notebook
-    exactly as the trusted pipeline does: the tests work in both modes."""
-    for name in ("solution", "blank"):
-        one, trusted = graded_one_kernel[name], graded[name]
-        assert one.cells == trusted.cells, f"{name}: one kernel {one.describe()}\ntrusted {trusted.describe()}"
-
-
-def test_every_handin_is_graded_without_crashing(graded):
-    failed = {name: result.error for name, result in graded.items() if result.failed}
-    assert not failed, f"could not grade: {failed}"
-
-
-@pytest.mark.parametrize("student", ["solution", "second"])
-def test_correct_answers_get_full_autograded_marks(graded, student):
-    result = graded[student]
-    assert result.max_total == AUTOGRADED_POINTS, result.describe()
-    assert result.total == AUTOGRADED_POINTS, result.describe()
-
-
-def test_written_answers_are_left_for_manual_grading(graded):
-    assert graded["solution"].manual == MANUAL_POINTS
-
-
-def test_unanswered_student_version_gets_zero(graded):
-    result = graded["blank"]
-    assert not result.failed, result.describe()
-    assert result.total == 0, result.describe()
-    assert result.lost == set(result.cells), result.describe()
-
-
-@pytest.mark.parametrize("mistake", sorted(WRONG))
-def test_wrong_handin_loses_exactly_the_tests_aimed_at_it(request, graded, mistake):
-    expected = WRONG[mistake][3]
-    result = _result(request, graded, mistake)
-    assert result.lost == expected, (
-        f"{mistake}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n"
-        + result.describe())
-    points = sum(result.cells[name][1] for name in expected)
-    assert result.total == AUTOGRADED_POINTS - points
-
-
-@pytest.mark.parametrize("mistake", sorted(WRONG))
-def test_failures_tell_the_student_what_was_expected(request, graded, mistake):
-    """Each failing test names what it expected (never a bare AssertionError)."""
-    for name, message in _result(request, graded, mistake).messages.items():
-        assert message.startswith("AssertionError: ") and "expect" in message.lower(), (
-            f"{mistake}, {name}: unhelpful failure message {message!r}")
+class TestGrokkingMnist(AssignmentSuite):
+    ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS = ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS
+    ALTERNATIVE, WRONG, ONE_KERNEL_ONLY = ALTERNATIVE, WRONG, ONE_KERNEL_ONLY
+    TIMEOUT = 120

@@ -12,6 +12,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+import deepteaching
+
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 # Test cells per exercise, to spell out the expected losses.
@@ -99,74 +101,7 @@ class SGD(Optimizer):
 # gradient log: batches from np.random.randint (numpy's global state, no seed argument),
 # SGD.train with num_grad_stores=1 (one get_grad BEFORE the loop, without an update), and
 # grad_w filled as a global in _train.
-ORIGINAL_API_OPTIMIZER = '''
-class Optimizer(object):
-
-    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
-        self.model = model
-        self.x_train = x_train
-        self.y_train = y_train
-        self.batch_size=batch_size
-        self.hyperparam = hyperparam
-        self._set_param()
-        self.grad_stores = [] # list of dicts for momentum, etc.
-
-    def random_batch(self):
-        n = self.x_train.shape[0]
-        indices = np.random.randint(0, n, size=self.batch_size)
-        return Node(self.x_train[indices]), Node(self.y_train[indices])
-
-    def train(self, steps=1000, print_each=100):
-        raise NotImplementedError()
-
-    def _train(self, steps=1000, num_grad_stores=0, print_each=100):
-        assert num_grad_stores in (0,1,2)
-        model = self.model
-        if num_grad_stores>0:
-            x, y = self.random_batch()
-            grad, loss = model.get_grad(x, y)
-            self.grad_stores = [dict() for _ in range(num_grad_stores)]
-        for grad_store in self.grad_stores:
-            for g in grad:
-                grad_store[g] = np.zeros_like(grad[g])
-
-        param = model.get_param()
-        print("iteration\\tloss")
-        for i in range(1, steps+1):
-            x, y = self.random_batch()
-            grad, loss = model.get_grad(x, y)
-            if i%print_each==0 or i==1:
-                print(i, "\\t",loss.value[0,0])
-
-            j = 0
-            for g in grad:
-                if g.endswith("_W"):
-                    grad_w[j, i-1] = np.mean(np.abs(grad[g]))
-                    j += 1
-
-            for g in grad:
-                self._update(param, grad, g, i)
-
-            model.set_param(param)
-
-        return loss.value
-
-
-
-class SGD(Optimizer):
-
-    def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
-        super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)
-
-    def _set_param(self):
-        self.alpha = self.hyperparam.get("alpha", 0.001)
-
-    def _update(self, param, grad, g, i):
-        param[g] -= self.alpha * grad[g]
-
-    def train(self, steps=1000, print_each=100):
-        return self._train(steps, num_grad_stores=1, print_each=print_each)
-'''
+ORIGINAL_API_OPTIMIZER = deepteaching.with_grad_w_logging()
 
 # Second implementation of Exercise 2: one loop over a list of sizes, activations in a dict,
 # other layer names, the output layer created by the same loop.
