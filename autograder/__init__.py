@@ -6,8 +6,11 @@ Modules, one job each:
     release    solutions/ -> exercises/ with nbgrader's GenerateAssignment, idempotent
     validate   a student's local run of the visible tests
     collect    hand-ins (folder or LMS zip) -> course/submitted/, problems per student
+    lms        Canvas / Moodle file names, rosters and grade files
     grade      nbgrader's autograde steps, split: sanitize and record in this process,
                execute in a pool of workers
+    pipeline   which of nbgrader's steps run, in which order, where (from its lists)
+    engine     where the hand-ins run: the local process pool or Dask (dask_engine)
     jobs       the typed Job (in) / Outcome (out) of executing one hand-in
     execute    one hand-in in one sandboxed kernel (runs in a worker)
     lockstep   its test cells in a sandboxed trusted runner, in notebook order
@@ -19,7 +22,8 @@ Modules, one job each:
     contain    nbgrader steps run so that a hand-in breaking one fails alone
     records    the per-hand-in status records that make grading resumable
     feedback   nbgrader's feedback HTML with the hidden tests taken out
-    export     nbgrader's CSV export
+    export     grades as CSV for nbgrader, Canvas or Moodle
+    formgrade  the command line of JupyterLab with nbgrader's formgrader on this course
     report     the `status` table
     demo, tiny a generated class / a generated tiny assignment for demos, tests, benchmark
 """

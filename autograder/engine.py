@@ -9,9 +9,9 @@ under a key of its own and gets back, once per key, what the worker function ret
             done.key, done.result, done.failure                   # failure: str | None
 
 `run(job, slot)` is a module-level function (pickled by reference: every worker imports
-it). `slot` numbers the sandbox uid (`AUTOGRADER_UID_BASE + slot`, see sandbox.py) and is
-distinct among the jobs running at once on one machine: the pool's worker index
-(0..N-1), or on a Dask worker `pid * SLOTS_PER_PROCESS + thread` (dask_engine.py).
+it). `slot` is distinct among the jobs running at once on one machine: the pool's worker
+index (0..N-1), or on a Dask worker `pid * SLOTS_PER_PROCESS + thread` (dask_engine.py).
+(Sandbox uids and cgroup names come from the thread id instead, see sandbox.py.)
 
 `failure` is set when the engine got no result at all (a pool process crashed; a hand-in
 killed more Dask workers than `distributed.scheduler.allowed-failures`). When the engine
