@@ -48,7 +48,7 @@ def detect_version() -> int | None:
     return None
 
 
-def _write(path: Path, value) -> None:
+def _write(path: Path, value: object) -> None:
     path.write_text(str(value))
 
 

@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +51,7 @@ def _notebooks(folder: Path) -> list[Path]:
                   if not SKIP.intersection(p.relative_to(folder).parts))
 
 
-def _choose(student: str, folder: Path, assignment_id: str, report: CollectReport):
+def _choose(student: str, folder: Path, assignment_id: str, report: CollectReport) -> Path | None:
     """The notebook to collect from a student's folder, or None (problem reported)."""
     notebooks = _notebooks(folder)
     others = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
@@ -89,7 +90,8 @@ def _check_notebook(data: bytes) -> str | None:
     return None
 
 
-def _candidates(root: Path, assignment_id: str, report: CollectReport):
+def _candidates(root: Path, assignment_id: str,
+                report: CollectReport) -> Iterator[tuple[str, Path, bytes | None]]:
     """(student, notebook path, timestamp.txt bytes or None) found in a plain folder."""
     for entry in sorted(root.iterdir()):
         if entry.name in SKIP:
@@ -129,7 +131,8 @@ def _late_timestamp(course: Course, assignment_id: str, report: CollectReport,
 
 
 def _lms_candidates(course: Course, root: Path, assignment_id: str, report: CollectReport,
-                    roster: "lms.Roster | None", named_regexp: str):
+                    roster: "lms.Roster | None",
+                    named_regexp: str) -> Iterator[tuple[str, Path, bytes | None]]:
     """(student, notebook, timestamp bytes or None) from an LMS download; every file that
     follows no known layout goes to report.unplaced."""
     owners = {}   # student id -> [(LmsFile, path)]

@@ -17,7 +17,10 @@ Why each piece exists (found by handing in hostile notebooks):
 - `MAX_NOTEBOOK_BYTES` caps a hand-in as read and as written after grading.
 """
 import math
+from collections.abc import Callable, Iterable
 
+from nbconvert.preprocessors import Preprocessor
+from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import DeduplicateIds
 from nbgrader.preprocessors.base import NbGraderPreprocessor
@@ -29,7 +32,7 @@ class StepFailed(Exception):
     """An nbgrader step failed on one hand-in; the message names the step and the cell."""
 
 
-def _cell_name(nb, index: int | None) -> str:
+def _cell_name(nb: NotebookNode, index: int | None) -> str:
     if index is None or not 0 <= index < len(nb.cells):
         return "the notebook as a whole"
     cell = nb.cells[index]
@@ -37,14 +40,17 @@ def _cell_name(nb, index: int | None) -> str:
     return f"cell {index}" + (f" ({grade_id})" if grade_id else "")
 
 
-def run_steps(steps, nb, resources):
+def run_steps(steps: Iterable[Preprocessor], nb: NotebookNode,
+              resources: dict) -> tuple[NotebookNode, dict]:
     """Apply nbgrader preprocessors in order; any error becomes a StepFailed naming the
     step and, where the step works cell by cell, the cell it was on."""
     for step in steps:
         current = [None]
         original = step.preprocess_cell
 
-        def tracking(cell, res, index, _original=original, current=current):
+        def tracking(cell: NotebookNode, res: dict, index: int,
+                     _original: Callable[[NotebookNode, dict, int], tuple[NotebookNode, dict]] = original,
+                     current: list[int | None] = current) -> tuple[NotebookNode, dict]:
             current[0] = index
             return _original(cell, res, index)
 
@@ -59,7 +65,7 @@ def run_steps(steps, nb, resources):
     return nb, resources
 
 
-def notes(resources) -> list[str]:
+def notes(resources: dict) -> list[str]:
     """What the cleaning steps changed, for the hand-in's record."""
     return resources.setdefault("autograder_notes", [])
 
@@ -68,11 +74,12 @@ class DeduplicateIdsAndSay(DeduplicateIds):
     """nbgrader's DeduplicateIds, but a repeated cell loses its nbgrader metadata entirely
     (it is graded as an ordinary cell); the last cell with a grade_id keeps it."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         self._n_cells = len(nb.cells)
         return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, cell_index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        cell_index: int) -> tuple[NotebookNode, dict]:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if cell.metadata.get("nbgrader") == {}:
@@ -86,13 +93,13 @@ class DeduplicateIdsAndSay(DeduplicateIds):
 class DropWidgetState(NbGraderPreprocessor):
     """No widget state in the notebooks we store (it can be any size)."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         if nb.metadata.pop("widgets", None) is not None:
             notes(resources).append("widget state removed from the notebook")
         return nb, resources
 
 
-def clamp_partial_credit(text, points: float) -> tuple[str | None, str | None]:
+def clamp_partial_credit(text: str | list[str], points: float) -> tuple[str | None, str | None]:
     """(cleaned text/plain or None to keep it as is, note or None) for a test cell's
     execute_result; nbgrader reads a float from it as partial credit."""
     value = "".join(text) if isinstance(text, list) else str(text)
@@ -112,7 +119,8 @@ class CleanTestOutputs(NbGraderPreprocessor):
     """Test cells keep only what nbgrader scores, in a form it cannot choke on: streams,
     errors and an execute_result whose text/plain is clamped partial credit."""
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        index: int) -> tuple[NotebookNode, dict]:
         if not (cell.cell_type == "code" and utils.is_grade(cell)
                 and not utils.is_solution(cell)):
             return cell, resources

@@ -27,9 +27,14 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO = PACKAGE_DIR.parent
@@ -154,7 +159,7 @@ class Course:
         database = make_url(self.db_url).database
         return bool(database) and Path(database).is_file()
 
-    def config(self, **overrides) -> Config:
+    def config(self, **overrides: Any) -> Config:
         """nbgrader's configuration for this course: our file, the instructor's files, this
         course's folders, then `overrides` ("Section.name": value), each on top."""
         config = _load(CONFIG_FILE)
@@ -171,7 +176,7 @@ class Course:
             setattr(getattr(config, section), name, value)
         return config
 
-    def coursedir(self, assignment_id: str = "", **overrides):
+    def coursedir(self, assignment_id: str = "", **overrides: Any) -> "CourseDirectory":
         from nbgrader.coursedir import CourseDirectory
         coursedir = CourseDirectory(config=self.config(**overrides))
         coursedir.assignment_id = assignment_id
@@ -181,7 +186,7 @@ class Course:
     def course_id(self) -> str:
         return self.config().CourseDirectory.course_id
 
-    def gradebook(self):
+    def gradebook(self) -> "Gradebook":
         """nbgrader's Gradebook of this course (the one place it is opened from)."""
         from nbgrader.api import Gradebook
         self.root.mkdir(parents=True, exist_ok=True)

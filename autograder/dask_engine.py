@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from distributed import Client, Reschedule, WorkerPlugin, get_worker, wait
+from distributed import Client, Future, Reschedule, Worker, WorkerPlugin, get_worker, wait
 from distributed.client import FutureCancelledError, FuturesCancelledError
 from distributed.scheduler import KilledWorker
 
@@ -73,7 +73,7 @@ class SandboxCheck(WorkerPlugin):
         self.run_id, self.require_sandbox = run_id, require_sandbox
         self.problem: str | None = None
 
-    async def setup(self, worker) -> None:
+    async def setup(self, worker: Worker) -> None:
         from .sandbox import check_bwrap
         nthreads = worker.state.nthreads
         if nthreads > SLOTS_PER_PROCESS:
@@ -114,7 +114,7 @@ def _run_on_dask_worker(run: WorkerFunction, job: Any) -> Any:
         return run(job, slot)
 
 
-def _plugin_problem(dask_worker) -> str | None:
+def _plugin_problem(dask_worker: Worker) -> str | None:
     """(client.run) this worker's sandbox problem, None when it may run hand-ins."""
     plugin = dask_worker.plugins.get(PLUGIN_NAME)
     return "the autograder's worker plugin is missing" if plugin is None else plugin.problem
@@ -224,7 +224,7 @@ class DaskEngine(Engine):
                 raise EngineLost(f"no Dask worker left at {self.scheduler} for "
                                  f"{self.worker_timeout:g} s")
 
-    def _completion(self, future) -> Completion:
+    def _completion(self, future: Future) -> Completion:
         key = self.keys[future.key]
         try:
             completion = Completion(key, result=future.result())

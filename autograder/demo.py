@@ -7,6 +7,7 @@ grade, feedback, export and status and prints the grade table.
 """
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
@@ -37,7 +38,7 @@ def pick_assignment(source: Path) -> str | None:
     return PREFERRED if PREFERRED in ids else (ids[0] if ids else None)
 
 
-def solved_cells(source_nb) -> dict[str, str]:
+def solved_cells(source_nb: nbformat.NotebookNode) -> dict[str, str]:
     """grade_id -> the instructor's answer (solution delimiters removed)."""
     answers = {}
     for cell in source_nb.cells:
@@ -57,7 +58,7 @@ def make_class(course: Course, assignment_id: str) -> dict[str, nbformat.Noteboo
                 if any(c.metadata.get("nbgrader", {}).get("grade_id") == gid
                        and c.cell_type == "code" for c in released.cells)]
 
-    def with_answers(ids, extra_first=""):
+    def with_answers(ids: Iterable[str], extra_first: str = "") -> nbformat.NotebookNode:
         nb = nbformat.reads(nbformat.writes(released), as_version=4)
         for gid in ids:
             tiny.answer(nb, gid, answers[gid])

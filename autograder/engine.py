@@ -26,7 +26,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from .course import UsageError
 
@@ -65,10 +65,10 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 (optional hook: most engines hold nothing to close)
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -76,7 +76,7 @@ class Engine(ABC):
 _SLOT = 0
 
 
-def _init_pool_worker(slots, grading_pid: int) -> None:
+def _init_pool_worker(slots: "multiprocessing.queues.Queue[int]", grading_pid: int) -> None:
     """Each pool process takes a slot number (its sandbox uid) and dies with the grading
     process. Its parent is the pool's forkserver, which outlives a `grade` killed with -9,
     so PR_SET_PDEATHSIG alone would keep it (and the forkserver) alive: a thread also

@@ -25,7 +25,7 @@ MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x4000, 0x40000
 SUBDIRS = {"handin": 0o700, "home": 0o700, "tmp": 0o1777, "shm": 0o1777}
 
 
-def _libc_call(name: str, *args) -> None:
+def _libc_call(name: str, *args: object) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if getattr(libc, name)(*args) != 0:
         errno = ctypes.get_errno()

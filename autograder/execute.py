@@ -24,6 +24,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -47,20 +49,20 @@ class SandboxedKernelManager(AsyncKernelManager):
     log_path = Any(None, allow_none=True, help="file for the kernel's own stdout/stderr")
     process = Any(None, allow_none=True, help="the launched (bwrap) process, kept for its exit status")
 
-    async def _async_pre_start_kernel(self, **kw):
+    async def _async_pre_start_kernel(self, **kw: typing.Any) -> tuple[list[str], dict[str, typing.Any]]:
         self.kernel_spec.interrupt_mode = "message"
         return await super()._async_pre_start_kernel(**kw)
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: typing.Any) -> None:
         if self.log_path is not None:  # keep the kernel's banner and crash output out of the terminal
             kw["stdout"] = kw["stderr"] = open(self.log_path, "ab")
         await super()._async_launch_kernel(kernel_cmd, **kw)
         self.process = self.provisioner.process
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         return self.wrap(super().format_kernel_cmd(extra_arguments))
 
-    def write_connection_file(self, **kwargs):
+    def write_connection_file(self, **kwargs: typing.Any) -> None:
         super().write_connection_file(**kwargs)
         if self.owner_uid is not None and is_root():
             os.chown(self.connection_file, self.owner_uid, self.owner_uid)
@@ -87,7 +89,7 @@ class SandboxedExecute(Execute):
     """
     max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
 
-    def __init__(self, make_kernel_manager, **kwargs):
+    def __init__(self, make_kernel_manager: Callable[..., SandboxedKernelManager], **kwargs: typing.Any):
         super().__init__(**kwargs)
         self._make_kernel_manager = make_kernel_manager
         self.executed_cells: set[int] = set()
@@ -102,18 +104,19 @@ class SandboxedExecute(Execute):
         # loaded machine splits one print into several messages): readable feedback
         self.coalesce_streams = True
 
-    def create_kernel_manager(self):
+    def create_kernel_manager(self) -> SandboxedKernelManager:
         self.km = self.last_km = self._make_kernel_manager(
             kernel_name=self.kernel_name or "python3", config=self.config)
         return self.km
 
-    def on_cell_executed(self, **kwargs):
+    def on_cell_executed(self, **kwargs: typing.Any) -> None:
         self.executed_cells.add(kwargs["cell_index"])
         if self.after_cell is not None:
             self.after_cell()
         return super().on_cell_executed(**kwargs)
 
-    def process_message(self, msg, cell, cell_index):
+    def process_message(self, msg: dict[str, typing.Any], cell: nbformat.NotebookNode,
+                        cell_index: int) -> nbformat.NotebookNode | None:
         msg_type = msg["msg_type"]
         if msg_type in ("status", "execute_input"):
             return super().process_message(msg, cell, cell_index)
@@ -144,7 +147,7 @@ def _kernel_pid(execute: SandboxedExecute) -> int | None:
     return km.process.pid if km is not None and km.process is not None else None
 
 
-def _mark_unexecuted(nb, executed: set[int], reason: str) -> int:
+def _mark_unexecuted(nb: nbformat.NotebookNode, executed: set[int], reason: str) -> int:
     """Give every code cell that never ran an error output; returns how many."""
     n_marked = 0
     for index, cell in enumerate(nb.cells):
@@ -156,7 +159,8 @@ def _mark_unexecuted(nb, executed: set[int], reason: str) -> int:
     return n_marked
 
 
-def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeout) -> str:
+def _exit_reason(returncode: int | None, deadline_hit: bool, limits: Limits,
+                 notebook_timeout: float) -> str:
     if deadline_hit:
         return f"notebook timeout: still running after {notebook_timeout:g} s, killed"
     if returncode is None:
@@ -172,7 +176,7 @@ def _exit_reason(returncode, deadline_hit: bool, limits: Limits, notebook_timeou
     return f"kernel exited by itself with status {returncode} (sys.exit / os._exit?)"
 
 
-def _problems_in_outputs(nb, memory_mb: int) -> list[str]:
+def _problems_in_outputs(nb: nbformat.NotebookNode, memory_mb: int) -> list[str]:
     """Errors in outputs that say a limit was hit, named for the status record."""
     problems = []
     for cell in nb.cells:
@@ -231,7 +235,7 @@ def execute_handin(job: Job) -> Outcome:
             runtime.mkdir()
             wrap, owner = (lambda cmd: unsandboxed_wrap(cmd, limits)), None
 
-        def make_kernel_manager(**kwargs):
+        def make_kernel_manager(**kwargs: typing.Any) -> SandboxedKernelManager:
             return SandboxedKernelManager(
                 wrap=wrap, owner_uid=owner, transport="ipc", ip=str(runtime / "kernel"),
                 connection_file=str(runtime / "kernel.json"), log_path=work / "kernel.log",
@@ -252,7 +256,7 @@ def execute_handin(job: Job) -> Outcome:
         resources = {"metadata": {"path": str(scratch)}, "nbgrader": job.resources}
         deadline_hit = threading.Event()
 
-        def kill_at_deadline():
+        def kill_at_deadline() -> None:
             km = execute.last_km
             if km is not None and km.provisioner is not None and km.provisioner.pid:
                 deadline_hit.set()
@@ -260,7 +264,7 @@ def execute_handin(job: Job) -> Outcome:
 
         finished = threading.Event()
 
-        def watch():
+        def watch() -> None:
             """Kill the sandbox at the deadline; meanwhile sample its process count."""
             deadline = time.monotonic() + job.notebook_timeout
             while not finished.wait(1.0):

@@ -25,7 +25,8 @@ from .lms import Roster
 FORMATS = ("nbgrader", "canvas", "moodle")
 
 
-def _grades(course: Course):
+def _grades(course: Course) -> tuple[list[str], dict[str, tuple[str, str, str]],
+                                   dict[tuple[str, str], float], dict[str, float]]:
     """(assignment ids, {student id: (last, first, email)}, {(aid, sid): score after the
     late penalty}, {aid: max score})."""
     from nbgrader.api import MissingEntry
@@ -48,7 +49,7 @@ def _grades(course: Course):
     return assignments, students, scores, max_scores
 
 
-def _number(value) -> str:
+def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 

@@ -21,9 +21,11 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
+from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import GetGrades
 from nbgrader.preprocessors.base import NbGraderPreprocessor
@@ -62,7 +64,8 @@ class HideHiddenTests(NbGraderPreprocessor):
     begin_test_delimeter = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     end_test_delimeter = Unicode("END HIDDEN TESTS").tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        index: int) -> tuple[NotebookNode, dict]:
         if not (utils.is_grade(cell) and self.begin_test_delimeter in cell.source):
             return cell, resources
         visible, hidden = split_hidden(cell.source, self.begin_test_delimeter,
@@ -92,11 +95,12 @@ class SanitizeStudentHTML(SanitizeHTML):
     """nbconvert's SanitizeHTML with our allowlist; also drops javascript:/data: links
     that markdown syntax (not raw HTML) would create, by escaping the source's markup."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__(tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, **kwargs)
         self.enabled = True  # nbconvert's preprocessors are off unless enabled
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        index: int) -> tuple[NotebookNode, dict]:
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type in ("markdown", "raw"):
             cell.source = _defang(cell.source)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat import NotebookNode
 from nbgrader.preprocessors import GetGrades
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
@@ -58,7 +59,7 @@ class AddReleaseFiles(NbGraderPreprocessor):
     """In nbgrader's GenerateFeedback: adds the release files as output files, read from
     <root>/submitted/<student>/<id>/ (the notebook comes from <root>/autograded/<s>/<id>/)."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         autograded = Path(resources["metadata"]["path"]).resolve()
         root = autograded.parents[2]
         submitted = root / "submitted" / autograded.parent.name / autograded.name

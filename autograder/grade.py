@@ -73,7 +73,7 @@ def _run_job(job: Job, slot: int) -> Outcome:
     return execute_handin(job.in_slot(slot))
 
 
-def demote_unknown_cells(nb, known_ids: set[str]) -> int:
+def demote_unknown_cells(nb: nbformat.NotebookNode, known_ids: set[str]) -> int:
     """Cells of a hand-in with nbgrader metadata whose grade_id the instructor's notebook
     does not have (a student-made "test" cell) become plain cells: they run as student
     code, and nbgrader's sanitizing does not fail the hand-in on them. Returns how many."""
@@ -86,7 +86,7 @@ def demote_unknown_cells(nb, known_ids: set[str]) -> int:
     return count
 
 
-def trusted_cells(source_notebook) -> dict[str, TrustedCell]:
+def trusted_cells(source_notebook: nbformat.NotebookNode) -> dict[str, TrustedCell]:
     """The cells that run in the trusted runner, decided from the INSTRUCTOR's notebook
     only (a hand-in may add cells with any metadata): autograded tests (grade, no
     solution) and test-helper cells (grade_id starting with ``test_``), with the
@@ -252,7 +252,7 @@ def _grade_with(engine: Engine, course: Course, assignment_id: str, todo: list[s
     grader = Grader(course, assignment_id, options)
     grader.cgroups = cgroups
 
-    def done(student, record):
+    def done(student: str, record: dict) -> None:
         (summary.graded if record["state"] == records.GRADED else summary.failed)[student] = record
         bar.update()
         bar.set_postfix(workers=engine.n_workers(), graded=len(summary.graded),

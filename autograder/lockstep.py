@@ -24,7 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -33,6 +35,15 @@ from nbclient.util import run_sync
 from .course import REPO
 from .execute import SandboxedExecute
 from .sandbox import Sandbox, is_root
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from jupyter_client import KernelClient
+
+    from .execute import SandboxedKernelManager
+    from .jobs import Job, TrustedCell
+    from .sandbox import Limits
 
 CHANNEL_PACKAGE = Path(__file__).resolve().parent / "channel"
 AGENT_INSIDE = "/opt/autograder-agent"  # holds the channel package as `agchannel`
@@ -50,7 +61,9 @@ class ChannelSandbox(Sandbox):
     scratch=None (no /handin) and uid_offset=1 (a uid apart from the student kernel's).
     Only `bwrap_argv` is extended; the base's life cycle (prepare, wrap, close) is kept."""
 
-    def __init__(self, *args, ro_binds=(), rw_binds=(), env=(), tmpfs=(), **kwargs):
+    def __init__(self, *args: Any, ro_binds: Iterable[tuple[Path, Path]] = (),
+                 rw_binds: Iterable[tuple[Path, Path]] = (), env: Iterable[tuple[str, str]] = (),
+                 tmpfs: Iterable[Path] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.ro_binds, self.rw_binds = tuple(ro_binds), tuple(rw_binds)
         self.env, self.tmpfs = tuple(env), tuple(tmpfs)
@@ -71,7 +84,7 @@ class ChannelSandbox(Sandbox):
         return argv + mounts.argv + ["--"]
 
 
-def blank_trusted_cells(nb, trusted: dict) -> nbformat.NotebookNode:
+def blank_trusted_cells(nb: nbformat.NotebookNode, trusted: dict) -> nbformat.NotebookNode:
     """A copy of `nb` whose trusted cells hold no source (the file the student sandbox sees)."""
     copy = nbformat.from_dict(json.loads(json.dumps(nb)))
     for cell in copy.cells:
@@ -80,14 +93,14 @@ def blank_trusted_cells(nb, trusted: dict) -> nbformat.NotebookNode:
     return copy
 
 
-def _grade_id(cell) -> str | None:
+def _grade_id(cell: nbformat.NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 class TrustedRunner:
     """The trusted runner process (`python -m autograder.trusted`), one per hand-in."""
 
-    def __init__(self, argv: list[str], log_path: Path, cwd: Path, sandbox=None):
+    def __init__(self, argv: list[str], log_path: Path, cwd: Path, sandbox: Sandbox | None = None):
         self.started = time.monotonic()
         self.sandbox = sandbox  # closed (cgroup removed) with the runner
         self._log = open(log_path, "ab")
@@ -137,7 +150,7 @@ class TrustedRunner:
         except (OSError, ValueError):
             pass
 
-    def run(self, cell, timeout: float, seq: int) -> dict:
+    def run(self, cell: TrustedCell, timeout: float, seq: int) -> dict:
         """Run one TrustedCell as run number `seq`; the runner's result dict (see
         autograder.trusted)."""
         try:
@@ -188,21 +201,22 @@ def serve_code(socket_path: Path, sandboxed: bool) -> str:
 class LockstepExecute(SandboxedExecute):
     """SandboxedExecute whose trusted cells run in `runner` (see the module docstring)."""
 
-    def __init__(self, make_kernel_manager, trusted_cells: dict, runner: TrustedRunner,
-                 serve_code: str, **kwargs):
+    def __init__(self, make_kernel_manager: Callable[..., SandboxedKernelManager],
+                 trusted_cells: dict[str, TrustedCell], runner: TrustedRunner,
+                 serve_code: str, **kwargs: Any):
         super().__init__(make_kernel_manager, **kwargs)
         self.trusted_cells, self.runner, self.serve_code = trusted_cells, runner, serve_code
         self.timings = {"kernel_start": 0.0, "trusted_cells": 0.0, "channel_wait": 0.0,
                         "channel_requests": 0}
         self.resolved: dict[str, list[str]] = {}
 
-    async def async_start_new_kernel(self, **kwargs):
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
         started = time.monotonic()
         result = await super().async_start_new_kernel(**kwargs)
         self.timings["kernel_start"] += time.monotonic() - started
         return result
 
-    async def async_start_new_kernel_client(self):
+    async def async_start_new_kernel_client(self) -> KernelClient:
         started = time.monotonic()
         result = await super().async_start_new_kernel_client()
         self.timings["kernel_start"] += time.monotonic() - started
@@ -212,8 +226,9 @@ class LockstepExecute(SandboxedExecute):
     start_new_kernel = run_sync(async_start_new_kernel)
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None,
-                                 store_history=True):
+    async def async_execute_cell(self, cell: nbformat.NotebookNode, cell_index: int,
+                                 execution_count: int | None = None,
+                                 store_history: bool = True) -> nbformat.NotebookNode:
         spec = self.trusted_cells.get(_grade_id(cell)) if cell.cell_type == "code" else None
         if spec is None:
             return await super().async_execute_cell(cell, cell_index, execution_count,
@@ -244,7 +259,7 @@ class LockstepExecute(SandboxedExecute):
 
     execute_cell = run_sync(async_execute_cell)  # nbclient binds the sync name at class level
 
-    async def _follow_kernel(self, msg_id: str, result, seq: int) -> str:
+    async def _follow_kernel(self, msg_id: str, result: asyncio.Future[dict], seq: int) -> str:
         """Collect the kernel's stdout for `msg_id` until it is idle again; interrupt it
         when it keeps running after the test finished; DeadKernelError when it died."""
         printed, size, idle = [], 0, False
@@ -282,7 +297,7 @@ class LockstepExecute(SandboxedExecute):
         return text + ("\n[cut]\n" if size >= STUDENT_OUTPUT_LIMIT else "") if text else ""
 
 
-def start_runner(job, work: Path, limits) -> tuple[TrustedRunner, dict]:
+def start_runner(job: Job, work: Path, limits: Limits) -> tuple[TrustedRunner, dict]:
     """Start the trusted runner for `job` (sandboxed when job.sandbox) with its socket in
     work/chan; returns it and the ChannelSandbox arguments of the student's sandbox."""
     from .sandbox import unsandboxed_wrap

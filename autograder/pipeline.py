@@ -31,6 +31,7 @@ The worker steps travel to the worker as import paths, so they must be importabl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
@@ -47,13 +48,16 @@ from traitlets.utils.importstring import import_item
 from .contain import CleanTestOutputs, DeduplicateIdsAndSay, DropWidgetState
 from .course import UsageError
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
 
 class SaveAutoGradesInOneTransaction(SaveAutoGrades):
     """nbgrader's SaveAutoGrades commits after every cell; here the per-cell commits only
     flush and the hand-in's grades are committed together, so a kill -9 leaves all of
     them or none."""
 
-    def preprocess(self, nb, resources):
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
         self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
         self.student_id, self.db_url = info["student"], info["db_url"]

@@ -10,6 +10,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from .course import Course, atomic_write
 
@@ -32,7 +33,7 @@ def load(course: Course, assignment_id: str, student: str) -> dict | None:
         return None
 
 
-def save(course: Course, assignment_id: str, student: str, **fields) -> dict:
+def save(course: Course, assignment_id: str, student: str, **fields: Any) -> dict:
     record = {"student": student, "assignment": assignment_id,
               "time": time.strftime("%Y-%m-%d %H:%M:%S"), **fields}
     atomic_write(record_path(course, assignment_id, student),

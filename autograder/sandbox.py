@@ -123,7 +123,7 @@ class _Mounts:
         self.argv: list[str] = []
         self._made = {"/", "/usr", "/etc", "/tmp", "/home"}
 
-    def _parents(self, inside: str):
+    def _parents(self, inside: str) -> None:
         parts = Path(inside).parts
         for i in range(2, len(parts)):
             parent = str(Path(*parts[:i]))
@@ -131,7 +131,7 @@ class _Mounts:
                 self._made.add(parent)
                 self.argv += ["--perms", "0755", "--dir", parent]
 
-    def bind(self, outside, inside=None, *, writable=False):
+    def bind(self, outside: str | Path, inside: str | Path | None = None, *, writable: bool = False) -> None:
         inside = str(inside or outside)
         self._parents(inside)
         self._made.add(inside)

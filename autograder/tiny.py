@@ -49,7 +49,8 @@ _log = Log()
 set_student_global("tests_log", expose(_log, "note"))'''
 
 
-def _cell(cell, grade_id, *, grade=False, solution=False, locked=False, points=None):
+def _cell(cell: nbformat.NotebookNode, grade_id: str, *, grade: bool = False, solution: bool = False,
+          locked: bool = False, points: float | None = None) -> nbformat.NotebookNode:
     meta = {"grade": grade, "solution": solution, "locked": locked,
             "grade_id": grade_id, "schema_version": 3}
     if points is not None:

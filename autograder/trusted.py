@@ -38,13 +38,16 @@ import socket
 import sys
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from coursepkg import grading
 
 from .channel.proxy import RemoteError, TrustedChannel
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 FILENAME = "<trusted test cell>"
 STREAM_LIMIT = 100_000      # characters of test output kept per stream
@@ -118,7 +121,7 @@ def execute(source: str, namespace: dict) -> Any:
     return eval(compile(ast.Expression(last.value), FILENAME, "eval"), namespace)
 
 
-def _on_alarm(signum, frame):
+def _on_alarm(signum: int, frame: FrameType | None) -> NoReturn:
     raise CellTimeoutError("the test cell did not finish within its timeout")
 
 
@@ -128,7 +131,8 @@ class Commands:
     def __init__(self, fd: int = 0):
         self.fd, self.buffer = fd, b""
 
-    def next(self, timeout: float | None = None, also: socket.socket | None = None):
+    def next(self, timeout: float | None = None,
+             also: socket.socket | None = None) -> dict | str | None:
         """The next command; "accept" when `also` (a listener) became ready first; None
         at the timeout; {"cmd": "quit"} at end of input."""
         give_up = None if timeout is None else time.monotonic() + timeout
@@ -147,7 +151,8 @@ class Commands:
         return json.loads(line)
 
 
-def _connect(listener: socket.socket, commands: Commands, seq, timeout: float):
+def _connect(listener: socket.socket, commands: Commands, seq: int,
+             timeout: float) -> socket.socket | None:
     """The agent's connection for run `seq`, or None (cancelled, timed out, quit)."""
     give_up = time.monotonic() + timeout
     while time.monotonic() < give_up:

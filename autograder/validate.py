@@ -17,8 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .course import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from nbformat import NotebookNode
 
 STDERR_RULE = ("anything a test cell writes to stderr (warnings included) fails it, "
                "as in nbgrader's grading")
@@ -70,23 +76,23 @@ def plain_numbers(text: str) -> str:
     return _NUMPY_SCALAR.sub(repl, text)
 
 
-def _outputs(cell, kind: str) -> list:
+def _outputs(cell: NotebookNode, kind: str) -> list:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == kind]
 
 
-def _error_message(cell) -> str:
+def _error_message(cell: NotebookNode) -> str:
     for out in _outputs(cell, "error"):
         return plain_numbers(f"{out.get('ename')}: {out.get('evalue')}".rstrip(": "))
     return ""
 
 
-def _stderr_text(cell, limit: int = 1500) -> str:
+def _stderr_text(cell: NotebookNode, limit: int = 1500) -> str:
     text = "".join(o.get("text", "") for o in _outputs(cell, "stream") if o.get("name") == "stderr")
     text = text.strip()
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def _failure_reason(cell) -> str:
+def _failure_reason(cell: NotebookNode) -> str:
     """Why nbgrader gives this test cell 0: its error, its stderr, or both."""
     parts = []
     error = _error_message(cell)
@@ -98,14 +104,14 @@ def _failure_reason(cell) -> str:
     return "\n".join(parts)
 
 
-def _heading(cell) -> str | None:
+def _heading(cell: NotebookNode) -> str | None:
     for line in cell.source.splitlines():
         if line.startswith("#"):
             return line.lstrip("#").strip()
     return None
 
 
-def _labels(cells) -> list[str]:
+def _labels(cells: Iterable[NotebookNode]) -> list[str]:
     """A name per cell: its grade_id, else 'a cell under "<heading>"' (the heading above)."""
     labels, heading = [], None
     for cell in cells:
@@ -121,7 +127,7 @@ def _labels(cells) -> list[str]:
     return labels
 
 
-def _is_unanswered(cell) -> bool:
+def _is_unanswered(cell: NotebookNode) -> bool:
     """Unchanged since release, or still holding the stub: the `YOUR ANSWER HERE` text of a
     written answer, the `raise NotImplementedError` of a code answer (a student may keep
     the `# YOUR CODE HERE` comment above working code)."""

@@ -19,18 +19,25 @@ or values to draw as arguments.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_activation_grid", "plot_layer_histograms", "plot_layer_distributions",
            "plot_validation_curves", "gradient_table", "accuracy_table", "dead_neuron_table",
            "layer_names"]
 
 
-def _axes_list(axes, n, ncols, panel_size=(2.4, 2.0), sharex=False):
+def _axes_list(axes: Axes | Sequence[Axes] | np.ndarray | None, n: int, ncols: int,
+               panel_size: tuple[float, float] = (2.4, 2.0),
+               sharex: bool = False) -> tuple[Figure, list[Axes]]:
     """``n`` axes: the ones given (any array/list of Axes, at least n), or a new grid."""
     if axes is None:
         ncols = max(1, min(ncols, n))
@@ -57,7 +64,7 @@ def layer_names(n_layers: int) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- activations
-def _as_curve(act: Any):
+def _as_curve(act: Any) -> tuple[str, Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """(title, f, df) of an activation given as an object with ``name``, ``f``, ``df``
     (and optionally ``params``, ``elementwise``) or as a tuple (name, f, df)."""
     if isinstance(act, tuple) and len(act) == 3:
@@ -73,7 +80,9 @@ def _as_curve(act: Any):
                      f"name, f and df attributes, got {act!r}")
 
 
-def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 3):
+def plot_activation_grid(acts: Sequence[Any], x: np.ndarray | None = None,
+                         axes: Axes | Sequence[Axes] | np.ndarray | None = None,
+                         ncols: int = 3) -> Figure:
     """Grid of panels, each showing one activation f(x) and its derivative f'(x).
 
     acts   a list of activations, each a tuple ``(name, f, df)`` of a title and two
@@ -108,8 +117,11 @@ def plot_activation_grid(acts: Sequence[Any], x=None, axes=None, ncols: int = 3)
 
 
 # ----------------------------------------------------------------------------- histograms
-def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
-                          title=None, xlabel="value", ncols=3, log=False):
+def plot_layer_histograms(values_per_layer: dict[str, np.ndarray] | Sequence[np.ndarray],
+                          axes: Axes | Sequence[Axes] | np.ndarray | None = None,
+                          bins: int | Sequence[float] = 50, density: bool = True,
+                          title: str | None = None, xlabel: str = "value", ncols: int = 3,
+                          log: bool = False) -> Figure:
     """One histogram per layer of gradients or activations.
 
     values_per_layer  a dict {layer name: array} (in layer order) or a list of arrays
@@ -146,8 +158,9 @@ def plot_layer_histograms(values_per_layer, axes=None, bins=50, density=True,
 
 # ----------------------------------------------------------------------------- layer distributions
 def plot_layer_distributions(values: dict, log_abs: bool = False, bins: int = 40,
-                             ncols: int = 2, axes=None, xlabel: str = "value",
-                             title: str | None = None, panel_size=(2.9, 2.8)):
+                             ncols: int = 2, axes: Axes | Sequence[Axes] | np.ndarray | None = None,
+                             xlabel: str = "value", title: str | None = None,
+                             panel_size: tuple[float, float] = (2.9, 2.8)) -> Figure:
     """One panel per network, one outline histogram per layer in it.
 
     values   {network name: {layer label: array}} or {network name: [arrays]} (labelled
@@ -208,7 +221,8 @@ def plot_layer_distributions(values: dict, log_abs: bool = False, bins: int = 40
     return fig
 
 
-def plot_validation_curves(histories: dict, key: str = "val_accuracy", ax=None):
+def plot_validation_curves(histories: dict, key: str = "val_accuracy",
+                           ax: Axes | None = None) -> Figure:
     """One line per network: ``key`` (default validation accuracy) after every epoch.
 
     histories  {name: history}, a history being a dict of per-epoch lists (Keras'
@@ -230,7 +244,7 @@ def plot_validation_curves(histories: dict, key: str = "val_accuracy", ax=None):
 
 
 # ----------------------------------------------------------------------------- tables
-def gradient_table(grads: dict, formatted: bool = True):
+def gradient_table(grads: dict[str, Sequence[np.ndarray]], formatted: bool = True) -> pd.DataFrame:
     """Mean |grad_w| per weight matrix: one row per layer (numbered from 0, input side
     first), one column per network; a pandas DataFrame. ``grads`` is
     {network: [grad_w arrays]}; ``formatted`` gives strings like "2.1e-06"."""
@@ -246,7 +260,7 @@ def gradient_table(grads: dict, formatted: bool = True):
 
 
 def accuracy_table(results: dict, published: dict | None = None,
-                   published_label: str = "published (%)"):
+                   published_label: str = "published (%)") -> pd.DataFrame:
     """Test accuracy (%), best validation accuracy (%) and epochs run per network,
     plus a column of published accuracies (fractions in [0, 1]) if given; a DataFrame.
     ``results`` is {name: object with ``test_accuracy`` and ``history``}."""
@@ -262,7 +276,7 @@ def accuracy_table(results: dict, published: dict | None = None,
     return table.round(2).rename_axis("act_func")
 
 
-def dead_neuron_table(counts: dict):
+def dead_neuron_table(counts: dict) -> pd.DataFrame:
     """Dead units per hidden layer as "count (percent)", one row per layer (numbered from
     0), one column per network; a DataFrame. ``counts`` is {network: object with
     ``counts``, ``percentages``} (e.g. ``deepnets.DeadNeurons``). Narrow on purpose:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .endpoint import Endpoint
@@ -42,16 +43,16 @@ class TrustedObject:
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_methods", tuple(methods))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         if name not in object.__getattribute__(self, "_methods"):
             raise AttributeError(f"the tests' object offers only the methods "
                                  f"{', '.join(object.__getattribute__(self, '_methods'))}")
 
-        def method(*args, **kwargs):
+        def method(*args: Any, **kwargs: Any) -> Any:
             return _STATE.endpoint.request("call_method", [self, name, list(args), kwargs])
         return method
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if "__call__" not in object.__getattribute__(self, "_methods"):
             raise TypeError("this object of the tests is not callable")
         return _STATE.endpoint.request("call_method", [self, "__call__", list(args), kwargs])
@@ -96,7 +97,7 @@ def _remote_id(value: Any) -> int | None:
     return None
 
 
-def _handler(namespace: dict):
+def _handler(namespace: dict) -> Callable[[str, Any], Any]:
     def handle(op: str, args: Any) -> Any:
         if op == "global":
             if args not in namespace:

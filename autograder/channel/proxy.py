@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import socket
+from collections.abc import Iterator
 from typing import Any
 
 from .endpoint import Endpoint
@@ -112,7 +113,7 @@ class RemoteObject:
             raise TypeError("len() of a student object did not give a non-negative int")
         return n
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         iterator = self._op("iter")
         if not isinstance(iterator, RemoteObject):
             raise TypeError("iter() of a student object did not give an iterator")

@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import tempfile
+from types import ModuleType
 
 # Start-up lines of TensorFlow on CPU machines (glog/absl format: I/W/E, date, file).
 NOISE = re.compile(
@@ -50,7 +51,7 @@ def keep_line(line: str, gpu: bool) -> bool:
     return not NOISE.search(line)
 
 
-def import_quietly():
+def import_quietly() -> tuple[ModuleType, ModuleType]:
     """Import and return ``(tensorflow, keras)``, hiding the CPU-machine start-up noise."""
     if "tensorflow" in sys.modules and "keras" in sys.modules:
         return sys.modules["tensorflow"], sys.modules["keras"]

@@ -10,6 +10,7 @@ Tables and figures of these results are in :mod:`coursepkg.plots`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ __all__ = ["weight_gradients", "gradient_flow", "layer_outputs", "activation_val
            "DeadNeurons", "count_dead_neurons", "dead_neuron_study"]
 
 
-def weight_gradients(net: keras.Model, X, y) -> list[np.ndarray]:
+def weight_gradients(net: keras.Model, X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     """``grad_w`` of the mean cross-entropy on the batch ``(X, y)``, one array per
     Dense kernel (input side first), each of the kernel's shape ``(n_in, n_out)``."""
     X, y = as_batch(X, y)
@@ -36,7 +37,7 @@ def weight_gradients(net: keras.Model, X, y) -> list[np.ndarray]:
     return [np.asarray(grad_w) for grad_w in tape.gradient(loss, kernels)]
 
 
-def gradient_flow(data: StudyData, act_funcs=STUDY_ACTIVATIONS, batch_size: int = 256,
+def gradient_flow(data: StudyData, act_funcs: Iterable[str] = STUDY_ACTIVATIONS, batch_size: int = 256,
                   seed: int = 42) -> dict[str, list[np.ndarray]]:
     """:func:`weight_gradients` of a freshly built :func:`build_mlp` per activation
     function, on the first ``batch_size`` training images. Returns {name: [grad_w]}."""
@@ -46,7 +47,7 @@ def gradient_flow(data: StudyData, act_funcs=STUDY_ACTIVATIONS, batch_size: int 
             for name in act_funcs}
 
 
-def layer_outputs(net: keras.Model, X) -> list[tuple[str, np.ndarray]]:
+def layer_outputs(net: keras.Model, X: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """Output of every hidden layer for the images ``X``: [(title, array (n, units))],
     alternating "Layer 0 - Dense", "Layer 1 - <act_func>", ... (logits left out)."""
     X = as_batch(X)
@@ -59,7 +60,7 @@ def layer_outputs(net: keras.Model, X) -> list[tuple[str, np.ndarray]]:
     return list(zip(titles, [np.asarray(out) for out in outputs]))
 
 
-def activation_values(results: dict, X, include_dense: bool = False
+def activation_values(results: dict[str, TrainResult], X: np.ndarray, include_dense: bool = False
                       ) -> dict[str, dict[str, np.ndarray]]:
     """{network name: {layer label: outputs (n, units)}} of every hidden activation layer
     of each trained network in ``results`` ({name: TrainResult}) for the images ``X``,
@@ -88,7 +89,7 @@ class DeadNeurons:
         return [100.0 * c / s for c, s in zip(self.counts, self.sizes)]
 
 
-def count_dead_neurons(net: keras.Model, X, batch_size: int = 1024) -> DeadNeurons:
+def count_dead_neurons(net: keras.Model, X: np.ndarray, batch_size: int = 1024) -> DeadNeurons:
     """Count, per activation layer of ``net``, the units whose output is exactly 0 for
     every row of ``X`` (all training images, in batches of ``batch_size``)."""
     X = as_batch(X)

@@ -8,6 +8,8 @@ output shape is the input shape. :func:`activation_layer` builds one from its na
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._tensorflow import import_quietly
@@ -30,7 +32,7 @@ class ActivationLayer(keras.layers.Layer):
 
     act_name = ""
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return input_shape
 
 
@@ -40,7 +42,7 @@ class Sigmoid(ActivationLayer):
 
     act_name = "sigmoid"
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return ops.sigmoid(x)  # the stable form: no overflow of exp(-x) for x << 0
 
 
@@ -50,7 +52,7 @@ class Tanh(ActivationLayer):
 
     act_name = "tanh"
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return ops.tanh(x)
 
 
@@ -60,7 +62,7 @@ class ReLU(ActivationLayer):
 
     act_name = "relu"
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return ops.maximum(x, 0.0)
 
 
@@ -70,14 +72,14 @@ class LeakyReLU(ActivationLayer):
 
     act_name = "leaky_relu"
 
-    def __init__(self, alpha=0.01, **kwargs):
+    def __init__(self, alpha: float = 0.01, **kwargs: Any):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return ops.where(x > 0, x, self.alpha * x)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -91,15 +93,15 @@ class ELU(ActivationLayer):
 
     act_name = "elu"
 
-    def __init__(self, alpha=1.0, **kwargs):
+    def __init__(self, alpha: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         # exp of min(x, 0): the branch not taken never overflows (no inf * 0 = nan grads)
         return ops.where(x > 0, x, self.alpha * (ops.exp(ops.minimum(x, 0.0)) - 1.0))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -109,14 +111,14 @@ class Swish(ActivationLayer):
 
     act_name = "swish"
 
-    def __init__(self, beta=1.0, **kwargs):
+    def __init__(self, beta: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.beta = float(beta)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         return x * ops.sigmoid(self.beta * x)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "beta": self.beta}
 
 
@@ -127,17 +129,17 @@ class GELU(ActivationLayer):
 
     act_name = "gelu"
 
-    def __init__(self, approximate=False, **kwargs):
+    def __init__(self, approximate: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.approximate = bool(approximate)
 
-    def call(self, x):
+    def call(self, x: tf.Tensor) -> tf.Tensor:
         if self.approximate:
             inner = np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)
             return 0.5 * x * (1.0 + ops.tanh(inner))
         return 0.5 * x * (1.0 + ops.erf(x / np.sqrt(2.0)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "approximate": self.approximate}
 
 
@@ -167,7 +169,7 @@ def canonical_name(act_func: str) -> str:
     return name
 
 
-def activation_layer(act_func: str, name: str | None = None, **act_params) -> ActivationLayer:
+def activation_layer(act_func: str, name: str | None = None, **act_params: Any) -> ActivationLayer:
     """A Keras layer computing activation function ``act_func`` with ``act_params``.
 
     >>> activation_layer("elu", alpha=0.5)   # ELU layer with alpha = 0.5
@@ -183,7 +185,7 @@ def activation_layer(act_func: str, name: str | None = None, **act_params) -> Ac
     return cls(name=name, **act_params)
 
 
-def _parameter_names(cls) -> list[str]:
+def _parameter_names(cls: type[ActivationLayer]) -> list[str]:
     return sorted(layer_params(cls(name="probe")))
 
 

@@ -9,10 +9,16 @@ float32, output ``(n, n_classes)`` logits; the softmax lives in the loss (``loss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._tensorflow import import_quietly
 from .layers import activation_layer, canonical_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 tf, keras = import_quietly()
 
@@ -29,7 +35,7 @@ def fan_in_uniform(fan_in: int, seed: int) -> keras.initializers.Initializer:
     return keras.initializers.RandomUniform(minval=-bound, maxval=bound, seed=int(seed))
 
 
-def build_mlp(act_func: str = "relu", hidden_sizes=HIDDEN_SIZES, n_classes: int = 10,
+def build_mlp(act_func: str = "relu", hidden_sizes: Sequence[int] = HIDDEN_SIZES, n_classes: int = 10,
               seed: int = 42, n_inputs: int = 784, act_params: dict | None = None
               ) -> keras.Sequential:
     """A multi-layer perceptron: ``Dense -> act_func`` per hidden size, then a Dense
@@ -47,7 +53,7 @@ def build_mlp(act_func: str = "relu", hidden_sizes=HIDDEN_SIZES, n_classes: int 
     activation_layer(act_func, **act_params)  # fail early on a bad name or parameter
     init_seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=2 * len(hidden_sizes) + 2)
 
-    def dense(n_units, fan_in, index, name):
+    def dense(n_units: int, fan_in: int, index: int, name: str) -> keras.layers.Dense:
         return keras.layers.Dense(n_units, name=name,
                                   kernel_initializer=fan_in_uniform(fan_in, init_seeds[2 * index]),
                                   bias_initializer=fan_in_uniform(fan_in, init_seeds[2 * index + 1]))
@@ -61,7 +67,7 @@ def build_mlp(act_func: str = "relu", hidden_sizes=HIDDEN_SIZES, n_classes: int 
     return keras.Sequential(layers, name=f"mlp_{canonical_name(act_func)}")
 
 
-def architecture_table(net: keras.Model):
+def architecture_table(net: keras.Model) -> pd.DataFrame:
     """One row per layer of ``net``: its type, output width, number of parameters and,
     for Dense layers, the bound 1/sqrt(fan_in) of the initial weights; a DataFrame."""
     import pandas as pd
@@ -83,7 +89,7 @@ def dense_layers(net: keras.Model) -> list[keras.layers.Dense]:
 loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
 
-def as_batch(X, y=None):
+def as_batch(X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``X`` as float32 (n, n_features) and, if given, ``y`` as int64 (n,); clear errors."""
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2:

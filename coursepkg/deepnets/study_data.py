@@ -11,6 +11,7 @@ import contextlib
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,14 +42,14 @@ class StudyData:
                 f"{len(self.y_test)} test images of {self.X_train.shape[1]} pixels")
 
 
-def scale_images(X) -> np.ndarray:
+def scale_images(X: np.ndarray) -> np.ndarray:
     """Pixels 0..255 of any image shape -> flat float32 rows in [-1, 1] (as the UvA tutorial)."""
     X = np.asarray(X, dtype=np.float32)
     return (X.reshape(len(X), -1) / 255.0 - 0.5) / 0.5
 
 
 def load_study_data(full: bool = False, n_val: int | None = None, seed: int = 42,
-                    **loader_kwargs) -> StudyData:
+                    **loader_kwargs: Any) -> StudyData:
     """The data of the chapter: :func:`coursepkg.data.load_fashion_mnist` split into
     training, validation and test sets.
 

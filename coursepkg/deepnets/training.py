@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -61,7 +63,8 @@ class TrainResult:
     from_cache: bool = False
 
 
-def train_config(act_func: str, data: StudyData, *, hidden_sizes=HIDDEN_SIZES, act_params=None,
+def train_config(act_func: str, data: StudyData, *, hidden_sizes: Sequence[int] = HIDDEN_SIZES,
+                 act_params: dict | None = None,
                  n_epochs: int = 50, patience: int = 7, lr: float = 1e-2, momentum: float = 0.9,
                  batch_size: int = 256, seed: int = 42) -> dict:
     """Everything that determines a trained network, as a JSON-able dict (the cache key)."""
@@ -79,16 +82,17 @@ def train_config(act_func: str, data: StudyData, *, hidden_sizes=HIDDEN_SIZES, a
     }
 
 
-def cache_paths(config: dict, cache_dir=None) -> tuple[Path, Path]:
+def cache_paths(config: dict, cache_dir: str | Path | None = None) -> tuple[Path, Path]:
     """(weights file, config file) of a training configuration in the cache."""
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     stem = Path(cache_dir or default_cache_dir()) / f"{config['act_func']}_{key}"
     return stem.with_suffix(".weights.h5"), stem.with_suffix(".json")
 
 
-def train_mlp(act_func: str, data: StudyData, *, hidden_sizes=HIDDEN_SIZES, act_params=None,
-              n_epochs: int = 50, patience: int = 7, lr: float = 1e-2, momentum: float = 0.9,
-              batch_size: int = 256, seed: int = 42, cache_dir=None, retrain: bool = False,
+def train_mlp(act_func: str, data: StudyData, *, hidden_sizes: Sequence[int] = HIDDEN_SIZES,
+              act_params: dict | None = None, n_epochs: int = 50, patience: int = 7,
+              lr: float = 1e-2, momentum: float = 0.9, batch_size: int = 256, seed: int = 42,
+              cache_dir: str | Path | None = None, retrain: bool = False,
               progress: bool = True) -> TrainResult:
     """Train :func:`build_mlp` on ``data`` (or load it from the cache) and test it.
 
@@ -128,7 +132,8 @@ def train_mlp(act_func: str, data: StudyData, *, hidden_sizes=HIDDEN_SIZES, act_
     return TrainResult(net, config, history, evaluate(net, data.X_test, data.y_test))
 
 
-def save_trained(net: keras.Model, config: dict, history: dict | None = None, cache_dir=None) -> Path:
+def save_trained(net: keras.Model, config: dict, history: dict | None = None,
+                 cache_dir: str | Path | None = None) -> Path:
     """Write ``net``'s weights and ``config`` (+ history) to the cache; the weights file."""
     weights_file, config_file = cache_paths(config, cache_dir)
     weights_file.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +142,7 @@ def save_trained(net: keras.Model, config: dict, history: dict | None = None, ca
     return weights_file
 
 
-def evaluate(net: keras.Model, X, y, batch_size: int = 1024) -> float:
+def evaluate(net: keras.Model, X: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> float:
     """Accuracy of ``net`` on ``(X, y)``, a float in [0, 1]."""
     X, y = as_batch(X, y)
     logits = np.concatenate([np.asarray(net(X[i:i + batch_size], training=False))
@@ -145,9 +150,10 @@ def evaluate(net: keras.Model, X, y, batch_size: int = 1024) -> float:
     return float(np.mean(logits.argmax(axis=1) == y))
 
 
-def compare_activations(data: StudyData, act_funcs=STUDY_ACTIVATIONS, full: bool = False,
-                        retrain: bool = False, cache_dir=None, seed: int = 42,
-                        **train_kwargs) -> dict[str, TrainResult]:
+def compare_activations(data: StudyData, act_funcs: Iterable[str] = STUDY_ACTIVATIONS,
+                        full: bool = False, retrain: bool = False,
+                        cache_dir: str | Path | None = None, seed: int = 42,
+                        **train_kwargs: Any) -> dict[str, TrainResult]:
     """:func:`train_mlp` once per activation function: {name: TrainResult}.
 
     ``full=True`` is the UvA tutorial's schedule (at most 50 epochs, patience 7); the
@@ -161,7 +167,7 @@ def compare_activations(data: StudyData, act_funcs=STUDY_ACTIVATIONS, full: bool
             for name in act_funcs}
 
 
-def _compile(net, lr, momentum):
+def _compile(net: keras.Model, lr: float, momentum: float) -> None:
     net.compile(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=momentum),
                 loss=loss_fn, metrics=["accuracy"])
 
@@ -169,22 +175,22 @@ def _compile(net, lr, momentum):
 class _EpochBar(keras.callbacks.Callback):
     """A tqdm bar over epochs showing the latest validation accuracy."""
 
-    def __init__(self, n_epochs, desc):
+    def __init__(self, n_epochs: int, desc: str):
         super().__init__()
         self.n_epochs, self.desc = n_epochs, desc
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.bar = tqdm(total=self.n_epochs, desc=self.desc, unit="epoch", file=sys.stderr)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.bar.set_postfix(val_acc=f"{(logs or {}).get('val_accuracy', float('nan')):.3f}")
         self.bar.update(1)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         self.bar.close()
 
 
-def _fingerprint(*arrays) -> str:
+def _fingerprint(*arrays: np.ndarray) -> str:
     digest = hashlib.sha256()
     for array in arrays:
         digest.update(np.ascontiguousarray(array).tobytes())

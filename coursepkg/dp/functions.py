@@ -45,7 +45,7 @@ class ElementwiseFunctions:
     def exp(self) -> Node:
         e = np.exp(self.value)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * e)
 
         return type(self)(e, self.requires_grad, (self,), "exp", backward)
@@ -54,13 +54,13 @@ class ElementwiseFunctions:
         """Natural log of max(value, LOG_EPS); see ``LOG_EPS`` for why it clips."""
         clipped = np.maximum(self.value, LOG_EPS)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * (self.value >= LOG_EPS) / clipped)
 
         return type(self)(np.log(clipped), self.requires_grad, (self,), "log", backward)
 
     def square(self) -> Node:
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * 2.0 * self.value)
 
         return type(self)(self.value * self.value, self.requires_grad, (self,), "square", backward)
@@ -68,7 +68,7 @@ class ElementwiseFunctions:
     def sqrt(self) -> Node:
         root = np.sqrt(self.value)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * 0.5 / root)
 
         return type(self)(root, self.requires_grad, (self,), "sqrt", backward)
@@ -76,7 +76,7 @@ class ElementwiseFunctions:
     def abs(self) -> Node:
         """|x|; the gradient at exactly 0 is taken as 0."""
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * np.sign(self.value))
 
         return type(self)(np.abs(self.value), self.requires_grad, (self,), "abs", backward)
@@ -86,7 +86,7 @@ class ElementwiseFunctions:
         """1 / (1 + exp(-x)), computed without overflow; derivative s * (1 - s)."""
         s = _sigmoid(self.value)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             local = 1.0 - s  # grad * s * (1 - s), in place: sigmoid nets spend their time here
             local *= s
             local *= grad
@@ -98,7 +98,7 @@ class ElementwiseFunctions:
         """tanh(x); derivative 1 - tanh(x)**2."""
         t = np.tanh(self.value)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             local = t * t  # grad * (1 - t**2), in place
             np.subtract(1.0, local, out=local)
             local *= grad
@@ -109,7 +109,7 @@ class ElementwiseFunctions:
     def relu(self) -> Node:
         """max(0, x); derivative 1 for x > 0, else 0."""
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * (self.value > 0))
 
         return type(self)(np.maximum(self.value, 0.0), self.requires_grad, (self,), "relu", backward)
@@ -118,7 +118,7 @@ class ElementwiseFunctions:
         """x for x > 0, else alpha * x."""
         slope = np.where(self.value > 0, 1.0, alpha)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * slope)
 
         return type(self)(self.value * slope, self.requires_grad, (self,), "leaky_relu", backward)
@@ -128,7 +128,7 @@ class ElementwiseFunctions:
         positive = self.value > 0
         value = np.where(positive, self.value, alpha * np.expm1(np.minimum(self.value, 0.0)))
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * np.where(positive, 1.0, value + alpha))
 
         return type(self)(value, self.requires_grad, (self,), "elu", backward)
@@ -137,7 +137,7 @@ class ElementwiseFunctions:
         """x * sigmoid(beta * x) (SiLU for beta = 1); derivative s + beta * x * s * (1 - s)."""
         s = _sigmoid(beta * self.value)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * (s + beta * self.value * s * (1.0 - s)))
 
         return type(self)(self.value * s, self.requires_grad, (self,), "swish", backward)
@@ -156,7 +156,7 @@ class ElementwiseFunctions:
             value = x * cdf
             local = cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)  # Phi(x) + x * phi(x)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * local)
 
         return type(self)(value, self.requires_grad, (self,), "gelu", backward)
@@ -164,7 +164,7 @@ class ElementwiseFunctions:
     def softplus(self) -> Node:
         """log(1 + exp(x)), computed without overflow; derivative sigmoid(x)."""
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * _sigmoid(self.value))
 
         return type(self)(np.logaddexp(0.0, self.value), self.requires_grad, (self,), "softplus", backward)

@@ -54,7 +54,8 @@ def gradcheck(f: Callable[..., Node], inputs: Sequence | np.ndarray | Node | flo
         inputs = [inputs]
     values = [_as_2d(x.value if isinstance(x, Node) else x).copy() for x in inputs]
 
-    def evaluate(arrays, projection=None):
+    def evaluate(arrays: Sequence[np.ndarray],
+                 projection: np.ndarray | None = None) -> tuple[list[Node], Node]:
         nodes = [Node(a) for a in arrays]
         out = f(*nodes)
         if not isinstance(out, Node):

@@ -23,6 +23,8 @@ Layers and Node arithmetic accept numpy arrays as well as Nodes; arrays become c
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .node import Node
@@ -68,7 +70,7 @@ class Linear:
         z = x_value @ W_value
         z += b.value
 
-        def backward(grad):  # z = x @ W + b, b broadcast over the batch rows
+        def backward(grad: np.ndarray) -> None:  # z = x @ W + b, b broadcast over the batch rows
             if x.requires_grad:
                 x._add_grad(grad @ W_value.T)
             if W.requires_grad:
@@ -179,7 +181,7 @@ class Model:
         return {name: node.grad for name, node in self._params.items()}, loss
 
 
-def live_params(model) -> dict[str, np.ndarray]:
+def live_params(model: Any) -> dict[str, np.ndarray]:
     """The parameter arrays an optimizer may update in place, by name (creation order).
 
     For a :class:`Model` these are the model's own arrays, not ``get_param()``'s copies:

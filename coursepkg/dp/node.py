@@ -82,7 +82,7 @@ def _unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
-def _no_backward(grad):
+def _no_backward(grad: np.ndarray) -> None:
     """Backward rule of a leaf: nothing to propagate."""
 
 
@@ -195,7 +195,7 @@ class Node(ElementwiseFunctions):
     def __add__(self, other: Operand) -> Node:
         other = _as_node(other)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             if self.requires_grad:
                 self._add_grad(_unbroadcast(grad, self.value.shape))
             if other.requires_grad:
@@ -210,7 +210,7 @@ class Node(ElementwiseFunctions):
     def __sub__(self, other: Operand) -> Node:
         other = _as_node(other)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             if self.requires_grad:
                 self._add_grad(_unbroadcast(grad, self.value.shape))
             if other.requires_grad:
@@ -223,7 +223,7 @@ class Node(ElementwiseFunctions):
         return _as_node(other) - self
 
     def __neg__(self) -> Node:
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(-grad)
 
         return Node(-self.value, self.requires_grad, (self,), "neg", backward)
@@ -231,7 +231,7 @@ class Node(ElementwiseFunctions):
     def __mul__(self, other: Operand) -> Node:
         other = _as_node(other)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             if self.requires_grad:
                 self._add_grad(_unbroadcast(grad * other.value, self.value.shape))
             if other.requires_grad:
@@ -247,7 +247,7 @@ class Node(ElementwiseFunctions):
         other = _as_node(other)
         quotient = self.value / other.value
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             if self.requires_grad:
                 self._add_grad(_unbroadcast(grad / other.value, self.value.shape))
             if other.requires_grad:  # d(a/b)/db = -a/b**2 = -quotient/b
@@ -266,7 +266,7 @@ class Node(ElementwiseFunctions):
                 f"({self.value.shape[1]} columns vs {other.value.shape[0]} rows)"
             )
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             if self.requires_grad:
                 self._add_grad(grad @ other.value.T)
             if other.requires_grad:
@@ -283,7 +283,7 @@ class Node(ElementwiseFunctions):
             raise TypeError(f"Node ** exponent needs a number as exponent, got {type(exponent).__name__}")
         exponent = float(exponent)
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * exponent * self.value ** (exponent - 1))
 
         return Node(self.value**exponent, self.requires_grad, (self,), f"**{exponent:g}", backward)
@@ -294,7 +294,7 @@ class Node(ElementwiseFunctions):
         if axis not in (None, 0, 1, -1, -2):
             raise ValueError(f"sum(axis=...) accepts None, 0 or 1, got {axis!r}")
 
-        def backward(grad):  # every entry contributed once: spread grad back over them
+        def backward(grad: np.ndarray) -> None:  # every entry contributed once: spread grad back over them
             spread = np.empty_like(self.value)
             spread[...] = grad
             self._add_grad(spread)
@@ -307,7 +307,7 @@ class Node(ElementwiseFunctions):
         return self.sum(axis) * (1.0 / count)
 
     def transpose(self) -> Node:
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad.T)
 
         return Node(self.value.T, self.requires_grad, (self,), "T", backward)
@@ -323,7 +323,7 @@ class Node(ElementwiseFunctions):
         if len(shape) != 2:
             raise ValueError(f"reshape needs a 2-D shape like (rows, cols), got {shape}")
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad.reshape(self.value.shape))
 
         return Node(self.value.reshape(shape), self.requires_grad, (self,), "reshape", backward)
@@ -336,7 +336,7 @@ class Node(ElementwiseFunctions):
         if high is not None:
             inside &= self.value <= high
 
-        def backward(grad):
+        def backward(grad: np.ndarray) -> None:
             self._add_grad(grad * inside)
 
         return Node(np.clip(self.value, low, high), self.requires_grad, (self,), "clip", backward)

@@ -20,6 +20,8 @@ plot) override ``on_step``, which ``_train`` calls after each update::
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .model import live_params, make_rng
@@ -42,7 +44,7 @@ class Optimizer:
     #: ``_update`` in ``self.grad_stores``. Subclasses set it.
     n_grad_stores: int = 0
 
-    def __init__(self, model, x_train: np.ndarray | None = None, y_train: np.ndarray | None = None,
+    def __init__(self, model: Any, x_train: np.ndarray | None = None, y_train: np.ndarray | None = None,
                  hyperparam: dict | None = None, batch_size: int = 128, *,
                  seed: int | np.random.Generator | None = None):
         self.model = model
