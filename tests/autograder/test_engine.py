@@ -50,6 +50,19 @@ def test_local_pool_crash_costs_only_the_crashed_jobs():
     assert done["odd"].failure.startswith("grading worker crashed: BrokenProcessPool")
 
 
+def modules_loaded(job, slot):
+    import sys
+    return {name: name in sys.modules for name in job["names"]}
+
+
+def test_local_pool_workers_start_with_the_preloaded_modules_already_imported():
+    """`preload` is imported once, in the forkserver, before the workers fork from it."""
+    with make_engine(modules_loaded, workers=1, preload=("colorsys",)) as engine:
+        engine.submit("k", {"names": ["colorsys", "wave"]})
+        (done,) = engine.completed()
+    assert done.result == {"colorsys": True, "wave": False}
+
+
 def test_local_pool_needs_a_worker():
     with pytest.raises(UsageError, match="at least 1 worker"):
         LocalPool(slow_echo, workers=0)
