@@ -7,7 +7,8 @@ LICENSE). They are reference code for tests, not course code:
 - tests/coursepkg/test_dp_deepteaching.py runs them unchanged on coursepkg.dp (only the
   import differs: `from coursepkg.dp import Model, Node` instead of `from dp import ...`);
 - tests/exercises/vg_handins.py hands in Exercise 1 written from this `Optimizer`, with
-  the gradient log added (`with_grad_w_logging`).
+  the gradient log added (`with_grad_w_logging`);
+- tests/coursepkg/test_dp_optim.py puts this `SGD` on top of `coursepkg.dp.Optimizer`.
 """
 
 NET = '''
@@ -77,9 +78,9 @@ class Optimizer(object):
             model.set_param(param)
         
         return loss.value
+'''
 
-    
-    
+SGD = '''
 class SGD(Optimizer):
     
     def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):
@@ -108,7 +109,8 @@ _LOG = """            j = 0
 
 
 def with_grad_w_logging(optimizer: str = OPTIMIZER) -> str:
-    """`optimizer` with the gradient log inserted before its update loop."""
+    """`optimizer` (the source of class Optimizer) with the gradient log inserted before
+    its update loop."""
     if optimizer.count(_UPDATE) != 1:
         raise ValueError("the update loop of _train was not found once")
     return optimizer.replace(_UPDATE, _LOG + _UPDATE)

@@ -6,14 +6,14 @@ notebook's cells do, with `Model`, `Node` and `np` in scope.
 
 import numpy as np
 import pytest
-from deepteaching import NET, OPTIMIZER
+from deepteaching import NET, OPTIMIZER, SGD
 from sklearn import datasets
 
 from coursepkg.dp import Model, Node
 
 _cells = {"np": np, "Model": Model, "Node": Node}
-exec(NET + OPTIMIZER, _cells)  # the notebook's two code cells
-Net, SGD = _cells["Net"], _cells["SGD"]
+exec(NET + OPTIMIZER + SGD, _cells)  # the notebook's two code cells
+Net, SGD = _cells["Net"], _cells["SGD"]  # noqa: F811 (the notebook's SGD class)
 
 
 def load_notebook_iris():

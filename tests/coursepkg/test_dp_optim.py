@@ -1,5 +1,6 @@
 """coursepkg.dp optimizers: deep.TEACHING's interface, reproducibility, hooks, momentum and Adam."""
 
+import deepteaching
 import numpy as np
 import pytest
 
@@ -170,21 +171,11 @@ def test_update_that_rebinds_arrays_still_updates_the_model(iris):
 
 
 def test_subclassing_optimizer_like_deep_teaching_works(iris):
-    """A student's SGD written like deep.TEACHING's, on top of dp.Optimizer."""
+    """deep.TEACHING's own SGD class, verbatim, on top of dp.Optimizer."""
     X, y = iris
-
-    class SGD(dp.Optimizer):
-        def __init__(self, model, x_train=None, y_train=None, hyperparam=dict(), batch_size=128):  # noqa: B006
-            super(SGD, self).__init__(model, x_train, y_train, hyperparam, batch_size)  # noqa: UP008
-
-        def _set_param(self):
-            self.alpha = self.hyperparam.get("alpha", 0.001)
-
-        def _update(self, param, grad, g, i):
-            param[g] -= self.alpha * grad[g]
-
-        def train(self, steps=1000, print_each=100):
-            return self._train(steps, num_grad_stores=1, print_each=print_each)
+    cell = {"Optimizer": dp.Optimizer}
+    exec(deepteaching.SGD, cell)
+    SGD = cell["SGD"]
 
     optimizer = SGD(MLP(), x_train=X, y_train=y)
     optimizer.train(steps=50, print_each=0)

@@ -101,7 +101,7 @@ class SGD(Optimizer):
 # gradient log: batches from np.random.randint (numpy's global state, no seed argument),
 # SGD.train with num_grad_stores=1 (one get_grad BEFORE the loop, without an update), and
 # grad_w filled as a global in _train.
-ORIGINAL_API_OPTIMIZER = deepteaching.with_grad_w_logging()
+ORIGINAL_API_OPTIMIZER = deepteaching.with_grad_w_logging() + deepteaching.SGD
 
 # Second implementation of Exercise 2: one loop over a list of sizes, activations in a dict,
 # other layer names, the output layer created by the same loop.
