@@ -118,6 +118,7 @@ def run(args: argparse.Namespace, course: Course) -> int:
         print(format_report(report))
         return 0 if report.collected else 1
     if args.command == "grade":
+        course.check_assignment(args.id)  # a typo is told before any process starts
         if not args.scheduler:  # the pool's imports run while this process does its own
             from .engine import start_forkserver
             from .jobs import WORKER_MODULES
