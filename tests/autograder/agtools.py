@@ -5,6 +5,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -55,6 +56,22 @@ def cli_env(course: Course) -> dict:
 def run_cli(course: Course, *args, timeout=600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO,
                           env=cli_env(course), capture_output=True, text=True, timeout=timeout)
+
+
+def grade_until_recorded(course: Course, *args: str, at_least: int = 2, timeout: float = 240,
+                         **popen) -> subprocess.Popen:
+    """`python -m autograder grade tiny *args` started in the background and returned once
+    `at_least` hand-ins are recorded, it has ended, or `timeout` seconds have passed (the
+    caller checks `poll()` and then interrupts it)."""
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "tiny", *args],
+                            cwd=REPO, env=cli_env(course), **popen)
+    status = course.status_dir("tiny")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if status.is_dir() and len(list(status.glob("*.json"))) >= at_least:
+            break
+        time.sleep(0.1)
+    return proc
 
 
 def snapshot(*folders: Path) -> dict:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from distributed import Client
 
-from agtools import cli_env, handin, released, submit
+from agtools import cli_env, grade_until_recorded, handin, released, submit
 from autograder import records, tiny
 from autograder.course import REPO, Course
 from autograder.grade import GradeOptions, grade
@@ -207,15 +207,9 @@ def test_scheduler_gone_mid_run_stops_cleanly_then_rerun_completes(course, clust
     scheduler = cluster.start_scheduler()
     cluster.start_worker()
     cluster.wait_for_workers(1)
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "tiny",
-                             "--scheduler", cluster.address], cwd=REPO, env=cli_env(course),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = grade_until_recorded(course, "--scheduler", cluster.address, timeout=120,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     status = course.status_dir("tiny")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if status.is_dir() and len(list(status.glob("*.json"))) >= 2:
-            break
-        time.sleep(0.1)
     assert proc.poll() is None, "grade finished before the scheduler could be stopped"
     scheduler.kill()
     out, err = proc.communicate(timeout=90)

@@ -3,14 +3,12 @@ exactly once, with the score a clean run gives, and nothing is graded twice."""
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from agtools import cli_env, handin, submit
+from agtools import grade_until_recorded, handin, submit
 from autograder import records, tiny
-from autograder.course import REPO
 from autograder.grade import GradeOptions, grade
 
 pytestmark = pytest.mark.slow
@@ -40,15 +38,9 @@ def test_kill_9_mid_run_then_resume(course):
         expected[f"s{i}"] = 3.0 if correct else 1.0
 
     forkservers_before = _forkservers()
-    proc = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "tiny",
-                             "--workers", "1"], cwd=REPO, env=cli_env(course),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = grade_until_recorded(course, "--workers", "1", stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
     status = course.status_dir("tiny")
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        if status.is_dir() and len(list(status.glob("*.json"))) >= 2:
-            break
-        time.sleep(0.2)
     assert proc.poll() is None, "grade finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -8,25 +8,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 from coursepkg import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def render(fig, tmp_path, name):
-    path = tmp_path / f"{name}.png"
-    fig.savefig(path, dpi=50)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
-    return path
-
-
-def visible_axes(fig):
-    return [ax for ax in fig.axes if ax.axison]
 
 
 def _sigmoid(x):

@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 from courseref import vanishing  # noqa: E402
 
@@ -41,23 +42,6 @@ def test_training_reaches_full_accuracy_with_tanh():
 def test_unknown_activation_is_rejected_with_the_accepted_names():
     with pytest.raises(ValueError, match="act_func must be one of sigmoid, tanh, relu"):
         vanishing.run("step", n_steps=1)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-def render(fig, tmp_path, name):
-    path = tmp_path / f"{name}.png"
-    fig.savefig(path, dpi=50)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
-    return path
-
-
-def visible_axes(fig):
-    return [ax for ax in fig.axes if ax.axison]
 
 
 def test_plot_grad_w_plots_one_line_per_layer_on_a_log_scale(tmp_path):
