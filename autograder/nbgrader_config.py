@@ -36,6 +36,9 @@ c.CourseDirectory.source_directory = os.environ.get(
 c.CourseDirectory.release_directory = os.environ.get(
     "AUTOGRADER_RELEASE_DIR", os.path.join(REPO, "exercises"))
 # nbgrader's own default for db_url is sqlite:///<root>/gradebook.db
+# benchmarks/mutation.py's list of equivalent mutants stays with the instructor
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "mutation_equivalent.txt"]
 if os.environ.get("AUTOGRADER_DB_URL"):
     c.CourseDirectory.db_url = os.environ["AUTOGRADER_DB_URL"]
 if os.environ.get("AUTOGRADER_EXCHANGE_DIR"):
