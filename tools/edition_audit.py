@@ -10,7 +10,7 @@ and returns every line a student must not be given:
 
 ``audit(edition, solutions)`` then looks for each of them in every shipped file (white
 space normalised: every run of blanks and newlines counts as one blank, so a line wrapped
-or split into highlighting ``<span>``s is still found). The text of a file is what a reader
+or split into highlighting ``<span>``s is still found; the typographic minus counts as ``-``). The text of a file is what a reader
 sees: a notebook's strings (cells and outputs), an HTML page both raw and with its tags
 removed and entities unescaped, any other file as UTF-8 text.
 
@@ -75,8 +75,9 @@ class Secret:
 
 
 def flat(text: str) -> str:
-    """``text`` with every run of white space made one blank, stripped."""
-    return re.sub(r"\s+", " ", text).strip()
+    """``text`` with every run of white space made one blank, the typographic minus (U+2212,
+    as prose writes formulas) made ``-``, stripped."""
+    return re.sub(r"\s+", " ", text.replace("\u2212", "-")).strip()
 
 
 def proves_nothing(line: str) -> bool:

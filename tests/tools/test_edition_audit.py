@@ -37,7 +37,7 @@ TEMPLATE = '"""x where x > 0, alpha * (exp(x) - 1) elsewhere."""'
 def solutions(tmp_path):
     root = tmp_path / "solutions"
     write_nb(root / "toy" / "toy.ipynb", [
-        cell("markdown", "Write `elu`. Convert first: `z = np.clip(x, -50.0, 50.0)` helps.\n"),
+        cell("markdown", "Write `elu`. Convert first: `z = np.clip(x, \u221250.0, 50.0)` helps.\n"),
         cell("code", "import numpy as np\n", grade_id="imports", locked=True),
         cell("code", f"def elu(x, alpha=1.0):\n    {TEMPLATE}\n    ### BEGIN SOLUTION\n"
                      f"    x = np.asarray(x, dtype=float)\n    z = np.clip(x, -50.0, 50.0)\n"
@@ -74,6 +74,7 @@ def test_lines_that_prove_nothing_are_not_secrets(solutions):
     assert "x = np.asarray(x, dtype=float)" not in found        # generic: argument conversion
     assert "s = np.exp(z)" not in found                         # short
     assert "z = np.clip(x, -50.0, 50.0)" not in found           # given anyway: the task says it
+    #                                                            (with a typographic minus)
     assert "check(elu, [1.0, -2.0]) # visible case" not in found  # a hidden line shown visibly
 
 
