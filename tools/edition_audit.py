@@ -10,9 +10,10 @@ and returns every line a student must not be given:
 
 ``audit(edition, solutions)`` then looks for each of them in every shipped file (white
 space normalised: every run of blanks and newlines counts as one blank, so a line wrapped
-or split into highlighting ``<span>``s is still found; the typographic minus counts as ``-``). The text of a file is what a reader
-sees: a notebook's strings (cells and outputs), an HTML page both raw and with its tags
-removed and entities unescaped, any other file as UTF-8 text.
+or split into highlighting ``<span>``s is still found; the typographic minus counts as
+``-``). The text of a file is what a reader sees: a notebook's strings (cells and
+outputs), an HTML page both raw and with its tags removed and entities unescaped, any
+other file as UTF-8 text.
 
 A line that proves nothing is not looked for (the rule, tested in tests/tools/):
 
