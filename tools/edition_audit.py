@@ -184,24 +184,29 @@ def views(path: Path) -> list[tuple[str, list[str]]]:
         for index, cell in enumerate(cells):
             label = f"cell {index} ({cell.get('id', 'no id')})"
             out.append((label, _source(cell).splitlines()))
-            strings = []
-            _strings(cell.get("outputs", []), strings)
-            out.append((f"{label} output", "\n".join(strings).splitlines()))
+            out.append((f"{label} output", [line for output in cell.get("outputs", [])
+                                            for line in _output_lines(output)]))
         return out
     if path.suffix in (".html", ".htm", ".xml"):
         return [("", raw.splitlines()), ("text", _strip_tags(raw).splitlines())]
     return [("", raw.splitlines())]
 
 
-def _strings(value, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, list):
-        for v in value:
-            _strings(v, out)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _strings(v, out)
+def _output_lines(output: dict) -> list[str]:
+    """The lines of one notebook output: stream text, every representation of a result or
+    display (each nbformat multi-line string joined first), an error's traceback."""
+    lines = []
+    for key, value in output.items():
+        if key in ("output_type", "name", "execution_count", "metadata"):
+            continue
+        if key == "traceback":
+            lines += [str(v) for v in value]
+            continue
+        for item in (value.values() if key == "data" and isinstance(value, dict) else [value]):
+            if isinstance(item, list):
+                item = "".join(str(v) for v in item)
+            lines += (item if isinstance(item, str) else json.dumps(item)).splitlines()
+    return lines
 
 
 def find(lines: list[str], wanted: list[Secret]) -> list[tuple[int, Secret]]:
