@@ -52,7 +52,7 @@ GENERIC = [re.compile(p) for p in (
     r"[\s()\[\]{}:,;.\\]*",                              # lone brackets, punctuation
     r"(else|try|finally|pass|break|continue|return|raise|\$\$|```\w*)\s*:?",
     r"except( \w+( as \w+)?)?:",
-    r"return [\w., ()]*",                                # return of bare names / tuples
+    r"return \(?\w+(, \w+)*\)?",                          # return of bare names / tuples
     r"super\(\)\.__init__\(\)",
     r"self\.(\w+) = \1",                                  # storing an argument
     r"plt\.show\(\)|fig\.tight_layout\(\)",
