@@ -89,6 +89,10 @@ requires-python = ">=3.11"
 
 [tool.setuptools.packages.find]
 include = ["coursepkg*", "autograder*"]
+
+[tool.setuptools.package-data]
+# the results the book's chapters load (coursepkg.bookdata), also for a non-editable install
+"coursepkg.bookdata" = ["*.npz"]
 """
 
 STUDENT_README = """\

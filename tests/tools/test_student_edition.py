@@ -83,6 +83,7 @@ def test_edition_holds_book_chapters_exercises_package_check_and_no_instructor_c
     assert {f.split("/")[0] for f in files} == {
         "book", "notebooks", "exercises", "coursepkg", "autograder", "README.md",
         "pyproject.toml", "requirements.txt", "requirements.lock"}
+    assert '"coursepkg.bookdata" = ["*.npz"]' in (out / "pyproject.toml").read_text()
     assert (out / "requirements.lock").read_bytes() == (REPO / "requirements-student.lock").read_bytes()
     assert (out / "requirements.txt").read_bytes() == (REPO / "requirements-student.txt").read_bytes()
     assert not any("courseref" in f or f.startswith("solutions") or "__pycache__" in f
