@@ -81,7 +81,8 @@ def test_lines_that_prove_nothing_are_not_secrets(solutions):
 @pytest.mark.parametrize("line", ["return x", "pass", "])", "else:", "import numpy as np",
                                   "from coursepkg.dp import Node, Model", "return W_1, W_2, n_correct",
                                   "super().__init__()", "self.act_func = act_func", "plt.show()",
-                                  "y = np.asarray(y, dtype=float)", "### END SOLUTION", "W = W @ W_k"])
+                                  "y = np.asarray(y, dtype=float)", "### END SOLUTION", "W = W @ W_k",
+                                  'with np.errstate(all="ignore"):'])
 def test_generic_or_short_lines_prove_nothing(line):
     assert ea.proves_nothing(ea.flat(line))
 
@@ -125,6 +126,8 @@ def test_markers_instructor_folders_and_answer_definitions_are_reported(solution
     (edition / "pkg").mkdir()
     (edition / "pkg" / "m.py").write_text("def stable(x):\n    return x\n")
     (edition / "pkg" / "n.py").write_text("# ### BEGIN HIDDEN TESTS\n")
+    (edition / "pkg" / "prose.py").write_text('"""Hidden segments (``### BEGIN HIDDEN TESTS`` '
+                                              '... ``### END HIDDEN TESTS``) never show."""\n')
     assert ea.audit(edition, solutions) == [
         "courseref/x.py: instructor folder courseref/ must not ship",
         "pkg/m.py: defines stable, an answer of toy.ipynb",
