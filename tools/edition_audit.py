@@ -61,7 +61,7 @@ GENERIC = [re.compile(p) for p in (
     r"self\.(\w+) = \1",                                  # storing an argument
     r"plt\.show\(\)|fig\.tight_layout\(\)",
     r"(\w+) = np\.asarray\(\1(, dtype=\w+)?\)",          # argument conversion
-    r"with np\.errstate\([\w=\"', ]*\):",                   # numpy's error state
+    r"with np\.errstate\([\w=\"', ]*\):",                # numpy's error state
     r"#+ (BEGIN|END) (SOLUTION|HIDDEN TESTS)",
 )]
 # Solution-cell names that coursepkg may define: the vanishing_gradients notebook copies
