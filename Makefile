@@ -6,6 +6,7 @@
 # requirements.lock, and the project. A second run reuses .venv: it reinstalls only when
 # requirements.lock or pyproject.toml changed.
 #   make lock   recompile requirements.lock from requirements.txt (UPGRADE=1: newest versions)
+#   make lock-student  recompile requirements-student.lock (the student edition's install)
 #   make lint   ruff (run first by make test)
 
 SHELL        := /bin/bash
@@ -25,7 +26,7 @@ PYTEST_ARGS  ?=
 # Quiet TensorFlow's C++ start-up log in book cells and tests.
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: all bootstrap system-deps venv lock lint book book-clean student-edition test test-fast bench demo clean help
+.PHONY: all bootstrap system-deps venv lock lock-student lint book book-clean student-edition test test-fast bench demo clean help
 
 all: book
 
@@ -35,6 +36,7 @@ help:
 	@echo "make test-fast  skip the tests marked slow"
 	@echo "make lint       ruff over the code and notebooks"
 	@echo "make lock       recompile requirements.lock (UPGRADE=1 takes the newest versions)"
+	@echo "make lock-student  recompile requirements-student.lock (the student edition's)"
 	@echo "make bench      run the benchmarks and print their figures"
 	@echo "make demo       autograde a generated class end to end"
 	@echo "make student-edition  book + released exercises + coursepkg, no solutions (folder + zip)"
@@ -76,6 +78,16 @@ lock:
 	$(PY) -m uv pip compile requirements.txt --generate-hashes --python-version $(LOCK_PYTHON) \
 	  --custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
 	@echo ">> $(LOCK) written; commit it, then make bootstrap installs it"
+
+# The student edition's lock: every platform (students' laptops: --universal), and the
+# versions of $(LOCK) wherever the two share a package (-c), so students run what is tested.
+lock-student:
+	@test -x $(PY) || { echo ">> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@$(PY) -m uv --version 2>/dev/null | grep -q "uv $(UV_VERSION)" || $(PY) -m pip install -q uv==$(UV_VERSION)
+	$(PY) -m uv pip compile requirements-student.txt --universal --generate-hashes \
+	  --python-version $(LOCK_PYTHON) -c $(LOCK) --custom-compile-command "make lock-student" \
+	  --quiet -o requirements-student.lock
+	@echo ">> requirements-student.lock written; commit it (make student-edition ships it)"
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .

@@ -5,91 +5,49 @@
 writes ``OUT/`` and ``OUT.zip`` (one top folder ``student-edition/``) with
 
     book/          the rendered book (a copy of the ``--html`` folder)
+    notebooks/     every chapter as a notebook (the book's ``.ipynb`` twins) and its matplotlibrc
     exercises/     the released notebooks (``python -m autograder release`` output)
-    coursepkg/     the helper package (``courseref``, the reference answers, is not in it)
+    coursepkg/     the helper package with its data (``coursepkg/bookdata``); ``courseref``,
+                   the reference answers, is not in it
     autograder/    only what ``python -m autograder validate`` imports
-    README.md      set-up, the local check, hand-in
-    pyproject.toml, requirements*.txt   to install the two packages and their dependencies
+    README.md      set-up, the chapters, the local check, hand-in
+    pyproject.toml                 installs coursepkg and the local check
+    requirements.txt, .lock        the student install: ``requirements-student.txt`` and its
+                                   hash-pinned lock ``requirements-student.lock`` (make lock-student)
 
 and never ``solutions/``, hidden tests or ``courseref/``. Copying is by allow-list, and
-before anything is written out the folder is audited (``audit``): no file may contain an
-nbgrader solution/hidden-test marker or a line of a source notebook's hidden tests, no
-``.py`` file may define an exercise's answer at module level. A failed audit removes the
-half-built folder and exits with status 1 naming each problem, so a leak never ships.
+before anything is written out the folder is audited (``edition_audit.audit``): every line
+of every solution cell and every hidden-test line is looked for in every shipped file (the
+rule for lines that prove nothing is in edition_audit's docstring), and no ``.py`` file may
+define an exercise's answer. A failed audit removes the half-built folder and exits with
+status 1 naming each file, line and the solution cell it matches, so a leak never ships.
 """
 from __future__ import annotations
 
 import argparse
 import ast
-import html
-import json
-import re
 import shutil
 import sys
+import textwrap
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from edition_audit import audit  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # Entry modules of `python -m autograder validate`; the audit adds what they import.
 VALIDATE_ENTRY = ("__init__.py", "__main__.py", "cli.py", "validate.py")
 # cli.py imports every sub-command lazily inside run(); only its module-level imports count.
 LAZY_IMPORTERS = ("cli.py",)
-# Solution-cell names that coursepkg may define: the vanishing_gradients notebook copies
-# dp's Optimizer/SGD and the exercise extends them (dp's own record no gradient log).
-GIVEN_NAMES = {"Optimizer", "SGD"}
-MIN_LINE = 30   # hidden-test lines shorter than this ("x = 1.0") prove nothing
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".jupyter_cache"}
+# The student install: source in the repository -> name in the edition.
+STUDENT_REQUIREMENTS = {"requirements-student.txt": "requirements.txt",
+                        "requirements-student.lock": "requirements.lock"}
 
 
 class EditionError(Exception):
     """The edition cannot be built (bad input) or did not pass the audit."""
-
-
-# ----------------------------------------------------------------------------- sources
-def _cells(notebook: Path) -> list[dict]:
-    return json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def _flat(text: str) -> str:
-    """``text`` with every run of white space made one blank, stripped."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def hidden_test_lines(solutions: Path, release: Path) -> dict[str, str]:
-    """{line: notebook} of the hidden-test regions of every source notebook (white space
-    flattened), without what a released notebook shows anyway and lines under MIN_LINE."""
-    shown = " ".join(_flat(_source(cell)) for nb in release.glob("*/*.ipynb")
-                     for cell in _cells(nb))
-    lines = {}
-    for nb in sorted(solutions.glob("*/*.ipynb")):
-        for cell in _cells(nb):
-            inside = False
-            for ln in _source(cell).splitlines():
-                if "BEGIN HIDDEN TESTS" in ln:
-                    inside = True
-                elif "END HIDDEN TESTS" in ln:
-                    inside = False
-                elif inside and len(ln.strip()) >= MIN_LINE and _flat(ln) not in shown:
-                    lines[_flat(ln)] = nb.name
-    return lines
-
-
-def answer_names(solutions: Path) -> dict[str, str]:
-    """{name: notebook} of every function/class a solution cell defines."""
-    names = {}
-    for nb in sorted(solutions.glob("*/*.ipynb")):
-        for cell in _cells(nb):
-            if cell.get("cell_type") == "code" and \
-                    cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
-                for name in re.findall(r"^(?:def|class) (\w+)", _source(cell), re.M):
-                    names[name] = nb.name
-    return names
 
 
 def validate_modules(package: Path) -> list[str]:
@@ -112,55 +70,6 @@ def validate_modules(package: Path) -> list[str]:
     return sorted(needed)
 
 
-# ----------------------------------------------------------------------------- audit
-def _text(path: Path) -> str:
-    """What a reader sees in a file: notebooks' strings, HTML without tags, else the text."""
-    raw = path.read_bytes().decode("utf-8", errors="ignore")
-    if path.suffix == ".ipynb":
-        strings = []
-
-        def walk(value):
-            if isinstance(value, str):
-                strings.append(value)
-            elif isinstance(value, list):
-                [walk(v) for v in value]
-            elif isinstance(value, dict):
-                [walk(v) for v in value.values()]
-        walk(json.loads(raw))
-        raw = "".join(strings)
-    elif path.suffix in (".html", ".htm", ".xml"):
-        raw = raw + "\n" + html.unescape(re.sub(r"<[^>]+>", "", raw))
-    return raw
-
-
-def audit(edition: Path, solutions: Path, release: Path) -> list[str]:
-    """Problems of an edition folder; an empty list means it may ship."""
-    hidden = hidden_test_lines(solutions, release)
-    answers = answer_names(solutions)
-    problems = []
-    for path in sorted(p for p in edition.rglob("*") if p.is_file()):
-        rel = path.relative_to(edition)
-        if {"solutions", "courseref", "source"} & set(rel.parts[:-1]):
-            problems.append(f"{rel}: instructor folder {rel.parts[0]}/ must not ship")
-            continue
-        if path.stat().st_size > 50_000_000 or path.suffix in (".png", ".jpg", ".woff",
-                                                               ".woff2", ".ttf", ".ico"):
-            continue
-        text = _text(path)
-        problems += [f"{rel}: contains the marker {m!r}" for m in MARKERS if m in text]
-        flat = _flat(text)
-        for line, nb in hidden.items():
-            if line in flat:
-                problems.append(f"{rel}: contains a hidden test line of {nb}: {line[:60]!r}")
-        if path.suffix == ".py":
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            top = {n.name for n in tree.body
-                   if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
-            for name in sorted(top & set(answers) - GIVEN_NAMES):
-                problems.append(f"{rel}: defines {name}, an answer of {answers[name]}")
-    return problems
-
-
 # ----------------------------------------------------------------------------- build
 def _copy_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if n in SKIP_DIRS
@@ -180,31 +89,49 @@ requires-python = ">=3.11"
 
 [tool.setuptools.packages.find]
 include = ["coursepkg*", "autograder*"]
+
+[tool.setuptools.package-data]
+# the results the book's chapters load (coursepkg.bookdata), also for a non-editable install
+"coursepkg.bookdata" = ["*.npz"]
 """
 
 STUDENT_README = """\
 # Activation Functions: student edition
 
-This folder holds what you need for the course: the rendered book (`book/`), the
-exercise notebooks (`exercises/`), the helper package `coursepkg` the notebooks import,
-and the local check (`python -m autograder validate`). It contains no solutions and no
-hidden tests; those stay with your instructor.
+This folder holds what you need for the course: the rendered book (`book/`), every chapter
+as a notebook you can run (`notebooks/`), the exercise notebooks (`exercises/`), the
+helper package `coursepkg` the notebooks import, and the local check (`python -m
+autograder validate`). It contains no solutions and no hidden tests; those stay with your
+instructor.
 
 ## Set up (once)
 
-Python 3.11 or newer; everything runs offline on a laptop CPU.
+Python 3.11 or newer. The lock covers Linux, macOS and Windows (the course is tested on
+Linux); everything runs on a laptop CPU, and offline once installed.
 
 ```bash
 python3 -m venv .venv
 source .venv/bin/activate          # Windows: .venv\\Scripts\\activate
-pip install -r requirements.txt    # numpy, matplotlib, TensorFlow, Jupyter, nbgrader, ...
-pip install --no-deps -e .         # coursepkg and the local check, from this folder
+pip install --require-hashes -r requirements.lock   # the exact, checked versions
+pip install --no-deps --no-build-isolation -e .     # coursepkg and the local check
 ```
 
-## Read the book
+`requirements.lock` pins every package with its hashes (numpy, matplotlib, scikit-learn,
+TensorFlow for the CPU, JupyterLab, nbgrader, ...), so you get the versions the course
+was tested with and pip refuses anything else; `requirements.txt` lists the same packages
+as version ranges, if you manage your environment yourself.
 
-Open `book/index.html` in a browser. The chapters run their code with `coursepkg`
-and the course's reference code; you see the results, not that code.
+{install_figures}
+
+## Read the book, run the chapters
+
+Open `book/index.html` in a browser. Every chapter with code is also a notebook in
+`notebooks/`: `jupyter lab notebooks/activation_zoo.ipynb`, then *Run > Run All Cells*.
+A chapter never uses an exercise's solution: results that need one (the trained
+networks of the vanishing-gradient and Grokking chapters, for instance) are loaded from
+data that `coursepkg` ships, and the chapter shows how to re-run them with your own
+solution once you have it. The *Deeper networks* chapter trains six Keras networks the
+first time (a few minutes) and keeps them in `~/.cache/coursepkg/deepnets/`.
 
 ## Solve an exercise
 
@@ -234,6 +161,46 @@ Hand in the `.ipynb` file itself, under its original name (`activations.ipynb`,
 (JupyterHub exchange or the LMS upload). Do not rename or delete cells: the grader
 finds the tests by their cell ids.
 """
+# Measured on the course's build machine (Linux x86_64, CPython 3.11.7, pip 23.2.1, 2 cores
+# shared with other jobs): `du` of the venv after the two commands above; pip's CPU time
+# from downloaded wheels (user + sys), and the wall time of the download. Re-measure when
+# the lock changes (tests/tools/test_student_install.py prints the size).
+INSTALL_FIGURES = ("The environment takes {size} on disk. The first `pip install` downloads "
+                   "{download} of wheels once and then needs about {cpu} of CPU time to "
+                   "unpack and compile them (measured: {measured}).")
+MEASURED = {"size": "2.3 GB", "download": "475 MB", "cpu": "70 s",
+            "measured": "2.25 GB and 68 s of CPU on Linux x86_64 with CPython 3.11; the download "
+                        "took 2 min 54 s here, the whole first install 3 min 31 s, on a busy "
+                        "machine"}
+
+
+def _copy_sources(out: Path, html_dir: Path | None, repo: Path) -> None:
+    """Copy the allow-listed parts of ``repo`` into ``out`` (see the module docstring)."""
+    release, chapters = repo / "exercises", sorted((repo / "book").glob("*.ipynb"))
+    if not chapters:
+        raise EditionError(f"{repo / 'book'} has no chapter notebooks (*.ipynb twins): "
+                           "`make book` writes them")
+    missing = [name for name in STUDENT_REQUIREMENTS if not (repo / name).is_file()]
+    if missing:
+        raise EditionError(f"{', '.join(missing)} missing in {repo}: the edition ships the "
+                           "student install (`make lock-student` writes the lock)")
+    if html_dir is not None:
+        _copy_tree(Path(html_dir), out / "book")
+    _copy_tree(release, out / "exercises")
+    (out / "notebooks").mkdir()
+    for nb in chapters + [repo / "book" / "matplotlibrc"]:
+        if nb.is_file():
+            shutil.copy2(nb, out / "notebooks" / nb.name)
+    _copy_tree(repo / "coursepkg", out / "coursepkg")
+    (out / "autograder").mkdir()
+    for name in validate_modules(repo / "autograder"):
+        shutil.copy2(repo / "autograder" / name, out / "autograder" / name)
+    for source, name in STUDENT_REQUIREMENTS.items():
+        shutil.copy2(repo / source, out / name)
+    (out / "pyproject.toml").write_text(STUDENT_PYPROJECT, encoding="utf-8")
+    figures = textwrap.fill(INSTALL_FIGURES.format(**MEASURED), 88)
+    readme = STUDENT_README.replace("{install_figures}", figures)
+    (out / "README.md").write_text(readme, encoding="utf-8")
 
 
 def build(out: Path, html_dir: Path | None, repo: Path = REPO) -> list[str]:
@@ -242,34 +209,23 @@ def build(out: Path, html_dir: Path | None, repo: Path = REPO) -> list[str]:
     html_dir: the rendered book (``_build/html``) or None for an edition without it (tests).
     Raises EditionError on bad input or a failed audit (then nothing is left at ``out``).
     """
-    solutions, release = repo / "solutions", repo / "exercises"
+    repo = Path(repo)
     if html_dir is not None and not (Path(html_dir) / "index.html").is_file():
         raise EditionError(f"{html_dir} is not a rendered book (no index.html): run "
                            f"`make book` first, or pass --no-book")
-    if not any(release.glob("*/*.ipynb")):
-        raise EditionError(f"{release} has no released notebooks: run "
+    if not any((repo / "exercises").glob("*/*.ipynb")):
+        raise EditionError(f"{repo / 'exercises'} has no released notebooks: run "
                            "`python -m autograder release` first")
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     try:
-        if html_dir is not None:
-            _copy_tree(Path(html_dir), out / "book")
-        _copy_tree(release, out / "exercises")
-        _copy_tree(repo / "coursepkg", out / "coursepkg")
-        (out / "autograder").mkdir()
-        for name in validate_modules(repo / "autograder"):
-            shutil.copy2(repo / "autograder" / name, out / "autograder" / name)
-        for name in ("requirements.txt", "requirements.lock", "requirements-lock.txt"):
-            if (repo / name).is_file():
-                shutil.copy2(repo / name, out / name)
-        (out / "pyproject.toml").write_text(STUDENT_PYPROJECT, encoding="utf-8")
-        (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
-        problems = audit(out, solutions, release)
+        _copy_sources(out, html_dir, repo)
+        problems = audit(out, repo / "solutions")
         if problems:
-            raise EditionError("the student edition would leak answers:\n  "
-                               + "\n  ".join(problems))
+            raise EditionError(f"the student edition would leak answers ({len(problems)} "
+                               "finding(s)); nothing was written:\n  " + "\n  ".join(problems))
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -9,13 +9,17 @@ memory (0 for SGD, 1 for momentum's velocity, 2 for Adam's moment estimates).
 The learning rate is ``hyperparam={"alpha": ...}``, as in deep.TEACHING (everywhere
 else the course calls it ``lr``; ``alpha`` is the LeakyReLU/ELU slope).
 
-To record something at every step (e.g. the mean |dW| of each layer for a ``grad_w``
-plot) override ``on_step``, which ``_train`` calls after each update::
+To record something at every step override ``on_step(i, grad, loss)``, which ``_train``
+calls after each update with the step number ``i`` (1, 2, ...), that step's gradients
+``grad`` (dict: parameter name -> array of the parameter's shape) and its ``loss`` (a
+``(1, 1)`` Node). For example, how far the weights grow (their overall L2 norm)::
 
-    class RecordingSGD(SGD):
+    norms = []
+
+    class NormLog(SGD):
         def on_step(self, i, grad, loss):
-            for layer, name in enumerate(n for n in grad if n.endswith("_W")):
-                grad_w[layer, i - 1] = np.mean(np.abs(grad[name]))
+            params = self.model.get_param().values()
+            norms.append(float(np.sqrt(sum(np.sum(p ** 2) for p in params))))
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""tools/student_edition.py: the student edition ships the book, the released exercises,
-coursepkg and the local check, and nothing that gives an answer away.
+"""tools/student_edition.py: the student edition ships the book, the chapters as notebooks,
+the released exercises, coursepkg, the local check and the student lock, and nothing that
+gives an answer away.
 
 The edition is built from this repository (the book is a small stand-in folder, so no
 book build runs here); each check reads the built files, imports its modules in a fresh
@@ -20,6 +21,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools"))
+import edition_audit as ea  # noqa: E402
 import student_edition as se  # noqa: E402
 
 SOLUTIONS, RELEASE = REPO / "solutions", REPO / "exercises"
@@ -65,24 +67,37 @@ def student_env(edition_dir: Path, tmp: Path) -> dict:
     return env
 
 
-def test_edition_holds_book_exercises_package_check_and_no_instructor_code(edition):
+def test_edition_holds_book_chapters_exercises_package_check_and_no_instructor_code(edition):
     out, files = edition
     assert (out / "book" / "index.html").is_file() and (out / "book" / "_static" / "style.css").is_file()
     released = sorted(str(p.relative_to(REPO)) for p in RELEASE.glob("*/*.ipynb"))
     assert released and [f for f in files if f.startswith("exercises/")] == released
     for nb in released:
         assert (out / nb).read_bytes() == (REPO / nb).read_bytes()
+    chapters = sorted(p.name for p in (REPO / "book").glob("*.ipynb"))
+    assert len(chapters) >= 5
+    assert [f for f in files if f.startswith("notebooks/")] == \
+        sorted(f"notebooks/{n}" for n in chapters + ["matplotlibrc"])
     assert (out / "coursepkg" / "dp" / "__init__.py").is_file()
-    assert {"README.md", "pyproject.toml", "requirements.txt"} <= set(files)
     assert {"cli.py", "validate.py", "__main__.py"} <= {p.name for p in (out / "autograder").iterdir()}
-    tops = {f.split("/")[0] for f in files}
-    assert tops == {"book", "exercises", "coursepkg", "autograder", "README.md",
-                    "pyproject.toml", "requirements.txt"} | (tops & {"requirements.lock",
-                                                                      "requirements-lock.txt"})
+    assert {f.split("/")[0] for f in files} == {
+        "book", "notebooks", "exercises", "coursepkg", "autograder", "README.md",
+        "pyproject.toml", "requirements.txt", "requirements.lock"}
+    assert '"coursepkg.bookdata" = ["*.npz"]' in (out / "pyproject.toml").read_text()
+    assert (out / "requirements.lock").read_bytes() == (REPO / "requirements-student.lock").read_bytes()
+    assert (out / "requirements.txt").read_bytes() == (REPO / "requirements-student.txt").read_bytes()
     assert not any("courseref" in f or f.startswith("solutions") or "__pycache__" in f
                    for f in files)
     with zipfile.ZipFile(out.with_suffix(".zip")) as zf:
         assert sorted(zf.namelist()) == sorted(f"student-edition/{f}" for f in files)
+
+
+def test_readme_says_how_to_install_from_the_lock_and_what_it_costs(edition):
+    out, _ = edition
+    readme = (out / "README.md").read_text()
+    assert "pip install --require-hashes -r requirements.lock" in readme
+    assert "pip install --no-deps --no-build-isolation -e ." in readme
+    assert "notebooks/" in readme and "?" not in readme.split("## Set up")[1].split("##")[0]
 
 
 def test_autograder_in_the_edition_is_only_what_validate_needs(edition):
@@ -93,16 +108,14 @@ def test_autograder_in_the_edition_is_only_what_validate_needs(edition):
         assert instructor_only not in shipped
 
 
-def test_no_file_holds_a_solution_marker_or_a_hidden_test_line(edition):
+def test_the_real_edition_holds_no_answer_and_no_hidden_test(edition):
+    """The fixture's build ran the audit; run it again on the written folder, and check that
+    it had something to look for."""
     out, _ = edition
-    hidden = se.hidden_test_lines(SOLUTIONS, RELEASE)
-    assert len(hidden) >= 50  # the check below has something to find
-    for path in (p for p in out.rglob("*") if p.is_file()):
-        text = se._flat(se._text(path))
-        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
-            assert marker not in text, f"{path}: {marker}"
-        leaked = [line for line in hidden if line in text]
-        assert not leaked, f"{path} holds hidden test lines: {leaked[:3]}"
+    found = ea.secrets(SOLUTIONS)
+    assert len([s for s in found if s.kind == "answer"]) >= 60
+    assert len([s for s in found if s.kind == "hidden test"]) >= 50
+    assert ea.audit(out, SOLUTIONS) == []
 
 
 def test_no_shipped_module_defines_an_answer_when_imported(edition, tmp_path):
@@ -113,7 +126,7 @@ def test_no_shipped_module_defines_an_answer_when_imported(edition, tmp_path):
                if f.endswith(".py") and f.split("/")[0] in ("coursepkg", "autograder")
                and not f.endswith("__main__.py")]
     assert "coursepkg.dp" in modules and "autograder.validate" in modules
-    answers = sorted(set(se.answer_names(SOLUTIONS)) - se.GIVEN_NAMES)
+    answers = sorted(set(ea.answer_names(SOLUTIONS)) - ea.GIVEN_NAMES)
     assert {"sigmoid", "softmax", "plot_grad_w", "Net", "train_epoch"} <= set(answers)
     code = textwrap.dedent(f"""
         import importlib, json, sys
@@ -201,28 +214,104 @@ def instructor_copy(tmp: Path) -> Path:
     repo = tmp / "repo"
     for name in ("solutions", "exercises", "coursepkg", "autograder"):
         shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "course"))
-    shutil.copy2(REPO / "requirements.txt", repo / "requirements.txt")
+    (repo / "book").mkdir()
+    for nb in list((REPO / "book").glob("*.ipynb")) + [REPO / "book" / "matplotlibrc"]:
+        shutil.copy2(nb, repo / "book" / nb.name)
+    for name in se.STUDENT_REQUIREMENTS:
+        shutil.copy2(REPO / name, repo / name)
     return repo
 
 
-def a_hidden_line() -> str:
-    return next(iter(se.hidden_test_lines(SOLUTIONS, RELEASE)))
+def an_answer(cell_id: str = "") -> ea.Secret:
+    """An answer line of the real solutions (of the solution cell ``cell_id`` if given)."""
+    return next(s for s in ea.secrets(SOLUTIONS) if s.kind == "answer" and len(s.text) > 30
+                and (not cell_id or f"cell {cell_id}," in s.origin))
 
 
-def test_a_book_page_showing_a_hidden_test_stops_the_build(tmp_path):
-    """The line is HTML-escaped and split into highlighting spans, as Sphinx renders code."""
-    line = a_hidden_line()
+def plant_in_exercise_cell(repo: Path, line: str) -> str:
+    """The line as code in the released notebook's first given (non-solution) code cell."""
+    path = repo / "exercises" / "vanishing_gradients" / "vanishing_gradients.ipynb"
+    nb = json.loads(path.read_text())
+    index = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+                 and not c["metadata"].get("nbgrader", {}).get("solution"))
+    nb["cells"][index]["source"] = ["# helper\n", f"{line}\n"]
+    path.write_text(json.dumps(nb))
+    return (f"exercises/vanishing_gradients/vanishing_gradients.ipynb, cell {index} "
+            f"({nb['cells'][index].get('id', 'no id')}), line 2")
+
+
+def plant_in_docstring(repo: Path, line: str) -> str:
+    path = repo / "coursepkg" / "dp" / "model.py"
+    text = path.read_text()
+    assert text.startswith('"""')
+    path.write_text('"""Example::\n\n    ' + line + "\n\n" + text[3:])
+    return "coursepkg/dp/model.py, line 3"
+
+
+def plant_in_chapter(repo: Path, line: str) -> str:
+    """In a chapter notebook's cell OUTPUT (what a run printed), split over two lines."""
+    path = repo / "book" / "activation_zoo.ipynb"
+    nb = json.loads(path.read_text())
+    index = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    words = line.split(" ")
+    half = len(words) // 2
+    nb["cells"][index]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": [
+        "result:\n", " ".join(words[:half]) + "\n", "    " + " ".join(words[half:]) + "\n"]}]
+    path.write_text(json.dumps(nb))
+    return (f"notebooks/activation_zoo.ipynb, cell {index} "
+            f"({nb['cells'][index].get('id', 'no id')}) output, line 2")
+
+
+def plant_in_book_page(tmp: Path, line: str) -> Path:
+    """HTML-escaped and split into highlighting spans, as Sphinx renders code."""
     spans = "".join(f'<span class="n">{html.escape(word)}</span> ' for word in line.split(" "))
+    return fake_book(tmp / "html", f"<pre>{spans}</pre>")
+
+
+@pytest.mark.parametrize("where", ["exercise cell", "coursepkg docstring", "chapter output",
+                                   "book page"])
+def test_an_answer_line_planted_anywhere_stops_the_build(tmp_path, where):
+    """Each plant is an answer line of a real solution cell; the build refuses, names the
+    file, the line and the solution cell, and leaves nothing behind."""
+    secret = an_answer()
+    repo = instructor_copy(tmp_path)
+    html_dir, expected = None, "book/index.html, text, line 1"
+    if where == "exercise cell":
+        expected = plant_in_exercise_cell(repo, secret.text)
+    elif where == "coursepkg docstring":
+        expected = plant_in_docstring(repo, secret.text)
+    elif where == "chapter output":
+        expected = plant_in_chapter(repo, secret.text)
+    else:
+        html_dir = plant_in_book_page(tmp_path, secret.text)
     out = tmp_path / "student-edition"
-    with pytest.raises(se.EditionError, match="hidden test line"):
-        se.build(out, fake_book(tmp_path / "html", f"<pre>{spans}</pre>"))
+    with pytest.raises(se.EditionError) as error:
+        se.build(out, html_dir, repo=repo)
+    assert f"{expected}: holds the answer line {secret.text!r} of {secret.origin}" in str(error.value)
     assert not out.exists() and not out.with_suffix(".zip").exists()
+
+
+def test_the_gradient_log_line_in_a_docstring_stops_the_build(tmp_path):
+    """The leak the issue found: the answer's exact grad_w line in coursepkg/dp/optim.py."""
+    secret = next(s for s in ea.secrets(SOLUTIONS) if "grad_w[" in s.text and s.kind == "answer")
+    repo = instructor_copy(tmp_path)
+    path = repo / "coursepkg" / "dp" / "optim.py"
+    path.write_text(path.read_text().replace('"""', f'"""\n    {secret.text}\n', 1))
+    with pytest.raises(se.EditionError, match=r"coursepkg/dp/optim.py, line 2: holds the answer line"):
+        se.build(tmp_path / "out", None, repo=repo)
+
+
+def test_a_hidden_test_line_in_a_book_page_stops_the_build(tmp_path):
+    secret = next(s for s in ea.secrets(SOLUTIONS) if s.kind == "hidden test")
+    with pytest.raises(se.EditionError, match="holds the hidden test line"):
+        se.build(tmp_path / "out", plant_in_book_page(tmp_path, secret.text))
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_solver_module_in_coursepkg_stops_the_build(tmp_path):
     repo = instructor_copy(tmp_path)
     (repo / "coursepkg" / "shortcut.py").write_text("def softmax(x):\n    return x\n")
-    with pytest.raises(se.EditionError, match=r"coursepkg/shortcut.py: defines softmax"):
+    with pytest.raises(se.EditionError, match=r"coursepkg/shortcut.py: defines softmax, an answer of"):
         se.build(tmp_path / "out", None, repo=repo)
     assert not (tmp_path / "out").exists()
 
@@ -239,10 +328,18 @@ def test_bad_inputs_are_named(tmp_path):
     with pytest.raises(se.EditionError, match="no index.html.*make book"):
         se.build(tmp_path / "out", tmp_path)
     repo = instructor_copy(tmp_path)
+    (repo / "requirements-student.lock").unlink()
+    with pytest.raises(se.EditionError, match="requirements-student.lock missing.*make lock-student"):
+        se.build(tmp_path / "out", None, repo=repo)
+    for nb in (repo / "book").glob("*.ipynb"):
+        nb.unlink()
+    with pytest.raises(se.EditionError, match="no chapter notebooks.*make book"):
+        se.build(tmp_path / "out", None, repo=repo)
     shutil.rmtree(repo / "exercises")
     (repo / "exercises").mkdir()
     with pytest.raises(se.EditionError, match="no released notebooks"):
         se.build(tmp_path / "out", None, repo=repo)
+    assert not (tmp_path / "out").exists()
 
 
 def test_make_target_runs_the_builder_and_builds_the_book_only_when_needed():
