@@ -41,6 +41,10 @@ if os.environ.get("AUTOGRADER_DB_URL"):
 if os.environ.get("AUTOGRADER_EXCHANGE_DIR"):
     c.Exchange.root = os.environ["AUTOGRADER_EXCHANGE_DIR"]
 
+# Instructor-only files next to a source notebook, never copied into the student version
+# (mutation_equivalent.txt: benchmarks/mutation.py's list of equivalent mutants of the answers).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "mutation_equivalent.txt"]
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
