@@ -36,15 +36,14 @@ c.CourseDirectory.source_directory = os.environ.get(
 c.CourseDirectory.release_directory = os.environ.get(
     "AUTOGRADER_RELEASE_DIR", os.path.join(REPO, "exercises"))
 # nbgrader's own default for db_url is sqlite:///<root>/gradebook.db
+# benchmarks/mutation.py's list of equivalent mutants stays with the instructor
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "mutation_equivalent.txt"]
 if os.environ.get("AUTOGRADER_DB_URL"):
     c.CourseDirectory.db_url = os.environ["AUTOGRADER_DB_URL"]
 if os.environ.get("AUTOGRADER_EXCHANGE_DIR"):
     c.Exchange.root = os.environ["AUTOGRADER_EXCHANGE_DIR"]
 
-# Instructor-only files next to a source notebook, never copied into the student version
-# (mutation_equivalent.txt: benchmarks/mutation.py's list of equivalent mutants of the answers).
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                            "mutation_equivalent.txt"]
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
