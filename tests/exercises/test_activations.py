@@ -9,12 +9,19 @@ version (exercises/activations/activations.ipynb):
   sigmoid via tanh, ReLU via heaviside, collapse by pushing an identity matrix through the
   stack, the vanishing range by bisection, ...);
 - `blank`: the student version as released (every answer raises NotImplementedError);
-- one hand-in per typical mistake (WRONG below), each with the set of test cells it must lose.
+- one hand-in per typical mistake (WRONG below), each with the set of test cells it must lose;
+- trivial, hard-coded and hostile hand-ins (tests/exercises/act_handins.py), each scoring
+  exactly its honest score: zeros, the input, always raising, a linear tanh/sigmoid pair
+  that satisfies the identity, answers looked up from the visible tests' calls, numpy's
+  error state switched off around an overflowing sigmoid, and the course's reference
+  module imported (it is not in the grading sandbox).
 """
 from __future__ import annotations
 
 import pytest
 
+from . import act_handins as H
+from .harness import SUITE_PIPELINE, fill_solution, mistake_handin
 from .suite import AssignmentSuite
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
@@ -126,25 +133,32 @@ def vanishing_range(threshold):
 }
 
 # Typical mistakes: (answer cell, text in the reference answer, replacement, lost test cells).
+# A function that is wrong at large |x| too loses test_large_inputs as well (it compares the
+# values of the exp-based functions there).
 WRONG = {
     "d_sigmoid_of_x": ("sigmoid_tanh", "    s = sigmoid(x)\n    return s * (1.0 - s)",
-                       "    x = np.asarray(x, dtype=float)\n    return x * (1.0 - x)",
-                       {"test_d_sigmoid"}),
+                       "    return x * (1.0 - x)", {"test_d_sigmoid", "test_large_inputs"}),
     "d_tanh_wrong_sign": ("sigmoid_tanh", "return 1.0 - t * t", "return t * t - 1.0",
                           {"test_d_tanh"}),
-    "d_relu_wrong_at_negatives": ("relu_family", "return (np.asarray(x) > 0).astype(float)",
-                                  "return np.sign(np.asarray(x, dtype=float))", {"test_d_relu"}),
-    "leaky_alpha_ignored": ("relu_family", "return np.where(x > 0, x, alpha * x)",
-                            "return np.where(x > 0, x, 0.01 * x)", {"test_leaky_relu"}),
+    "d_relu_wrong_at_negatives": ("relu_family", "return (x > 0).astype(float)",
+                                  "return np.sign(x)", {"test_d_relu"}),
+    "d_relu_one_at_kink": ("relu_family", "return (x > 0).astype(float)",
+                           "return (x >= 0).astype(float)", {"test_d_relu"}),
+    "leaky_alpha_ignored": ("relu_family", "+ alpha * np.minimum(x, 0.0)", "+ 0.01 * np.minimum(x, 0.0)",
+                            {"test_leaky_relu"}),
+    "d_leaky_one_at_kink": ("relu_family", "    return np.where(x > 0, 1.0, alpha)\n",
+                            "    return np.where(x >= 0, 1.0, alpha)\n", {"test_d_leaky_relu"}),
+    "d_elu_one_at_kink": ("relu_family", "np.where(x > 0, 1.0, elu(x, alpha) + alpha)",
+                          "np.where(x >= 0, 1.0, elu(x, alpha) + alpha)", {"test_d_elu"}),
     "swish_beta_ignored": ("swish", "sigmoid(beta * x)", "sigmoid(x)",
                            {"test_swish", "test_d_swish"}),
     "d_prelu_dalpha_no_min": ("prelu_derivatives", "return np.minimum(x, 0.0)", "return x",
                               {"test_d_prelu_dalpha"}),
-    "sigmoid_overflows": ("sigmoid_tanh",
-                          "return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
-                          "return 1.0 / (1.0 + np.exp(-x))", {"test_large_inputs"}),
-    "elu_overflows": ("relu_family", "alpha * np.expm1(np.minimum(x, 0.0))",
-                      "alpha * (np.exp(x) - 1.0)", {"test_large_inputs"}),
+    # exp of large positive numbers: the values come out nan at x >= 710 (inf / inf, 0 * inf)
+    "sigmoid_nan_at_large": ("sigmoid_tanh", "return np.exp(-np.logaddexp(0.0, -x))",
+                             "return np.exp(x) / (1.0 + np.exp(x))", {"test_large_inputs"}),
+    "elu_mask_times_inf": ("relu_family", "return np.maximum(x, 0.0) + alpha * np.expm1(np.minimum(x, 0.0))",
+                           "return x * (x > 0) + alpha * np.expm1(x) * (x <= 0)", {"test_large_inputs"}),
     "gap_without_abs": ("max_abs_gap", "np.max(np.abs(f(x) - g(x)))", "np.max(f(x) - g(x))",
                         {"test_max_abs_gap"}),
     "collapse_transposed": ("collapse_linear", "return W, b", "return W.T, b",
@@ -153,19 +167,35 @@ WRONG = {
                              {"test_vanishing_range"}),
     "vanishing_no_validation": ("vanishing_range", "    if not 0.0 < threshold <= 0.25:\n",
                                 "    if False:\n", {"test_vanishing_range_bad_threshold"}),
-    "imports_courseref": ("sigmoid_tanh", None,
-                          "from courseref.activations import sigmoid, d_sigmoid, tanh, d_tanh",
-                          {"test_sigmoid", "test_d_sigmoid", "test_tanh", "test_d_tanh"}),
 }
-
-
-# Mistakes graded in one kernel only (plain nbgrader): importing the course's reference
-# module is caught by check_own, which reads the function's module and so works only there.
-# (In trusted grading the sandbox simply does not hold courseref.)
-ONE_KERNEL_ONLY = {"imports_courseref": "courseref.activations"}  # mistake -> the module it imports
 
 
 class TestActivations(AssignmentSuite):
     ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS = ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS
-    ALTERNATIVE, WRONG, ONE_KERNEL_ONLY = ALTERNATIVE, WRONG, ONE_KERNEL_ONLY
+    ALTERNATIVE, WRONG = ALTERNATIVE, WRONG
     TIMEOUT = 60
+
+    @pytest.fixture(scope="class")
+    def graded(self, autograde):
+        """The suite's hand-ins and the hostile/trivial ones of act_handins, in ONE trusted batch."""
+        handins = self.handins(sorted(self.WRONG))
+        for name, (answers, _) in H.attacks().items():
+            if isinstance(answers, tuple):  # (cell, old, new): the reference with one change
+                handins[name] = mistake_handin(handins["solution"], *answers)
+            else:
+                handins[name] = fill_solution(handins["blank"], answers)
+        results = autograde(self.ASSIGNMENT, handins, timeout=self.TIMEOUT, pipeline=SUITE_PIPELINE)
+        print(f"\n{self.ASSIGNMENT}: seconds per hand-in:",
+              {name: result.seconds for name, result in results.items()})
+        return results
+
+    @pytest.mark.parametrize("attack", H.ATTACK_NAMES)
+    def test_attack_scores_its_honest_score(self, graded, attack):
+        """A trivial, hard-coded or hostile hand-in loses exactly the tests it does not honestly
+        pass (every test, for the trivial and hard-coded ones)."""
+        result = graded[attack]
+        expected = H.LOST[attack]
+        assert not result.failed, result.describe()
+        assert result.lost == expected, (
+            f"{attack}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n" + result.describe())
+        assert result.total == self.AUTOGRADED_POINTS - sum(result.cells[name][1] for name in expected)
