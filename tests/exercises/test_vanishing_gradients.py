@@ -4,9 +4,10 @@ One grading run of the suites' pipeline (harness.SUITE_PIPELINE: `python -m auto
 test cells in the trusted process) grades every hand-in of this module (the `graded` fixture):
 the reference solution, a second correct implementation written independently, the
 unanswered student version, and wrong hand-ins that each get one thing wrong
-(tests/exercises/vg_handins.py). The tests assert what a grader needs to trust:
-correct answers get full marks, a blank notebook gets 0 without breaking the grading,
-and every mistake costs exactly the points of the test cells aimed at it.
+and hostile ones of the weak-test and attack classes of issue 19 (tests/exercises/vg_handins.py).
+The tests assert what a grader needs to trust: correct answers get full marks, a blank
+notebook gets 0 without breaking the grading, every mistake costs exactly the points of
+the test cells aimed at it, and every attack scores exactly its honest score.
 
 Run: .venv/bin/python -m pytest tests/exercises/test_vanishing_gradients.py -v -s
 (-s shows the per-hand-in autograde times).
@@ -48,7 +49,8 @@ def _handins() -> dict:
         # num_grad_stores=1) with the gradient log filled in: the tests must not care.
         "original_api": fill_solution(blank, {**solution, "optimizer": H.ORIGINAL_API_OPTIMIZER}),
     }
-    for name, wrong in H.WRONG.items():
+    handins["plot_slip"] = fill_solution(blank, {**solution, "plot_grad_w": H.PLOT_SLIP})
+    for name, wrong in {**H.WRONG, **H.ATTACKS}.items():
         answers = dict(solution)
         if wrong.record is not None:
             answers["optimizer"] = H.fill_stub(optimizer_stub, wrong.record)
@@ -103,9 +105,9 @@ def test_correct_answers_get_full_marks(graded, name):
     deep.TEACHING original's optimiser API (its own batch drawing) get every point."""
     result = graded[name]
     assert not result.failed, result.describe()
-    assert result.max_total == 17, f"expected 17 autograded points in the notebook, found {result.max_total}"
+    assert result.max_total == 18, f"expected 18 autograded points in the notebook, found {result.max_total}"
     assert result.total == result.max_total, result.describe()
-    assert result.manual == {"freestyle_answer": 4}, f"manually graded cells: {result.manual}"
+    assert result.manual == {"freestyle_answer": 4, "plot_grad_w": 1}, f"manually graded cells: {result.manual}"
 
 
 @pytest.mark.slow
@@ -129,11 +131,46 @@ def test_wrong_handin_loses_exactly_its_tests(graded, name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(H.ATTACKS))
+def test_attack_scores_its_honest_score(graded, name):
+    """Each weak-test / attack hand-in of issue 19 (a Net with made-up parameters and
+    gradients, a Net that always raises, a _train that records nothing, grad_w right only for
+    the visible configurations) loses exactly the tests it does not honestly pass. Each of
+    them scored more on the notebook before the tests cross-checked the student's word."""
+    attack, result = H.ATTACKS[name], graded[name]
+    assert not result.failed, result.describe()
+    assert result.lost == set(attack.loses), (
+        f"{name} ({attack.why}): expected to lose {sorted(attack.loses)}, lost {sorted(result.lost)}\n"
+        + result.describe())
+    assert result.total == result.max_total - sum(result.cells[cell][1] for cell in attack.loses)
+
+
+@pytest.mark.slow
+def test_plot_is_graded_by_hand(graded):
+    """What plot_grad_w drew reaches the tests only as the student's process describes it, so
+    the plot is graded by hand (1 point) and no autograded test judges it: the deep.TEACHING
+    original's slip (the output panel shows the last hidden row again) keeps every autograded
+    point, and the self-check cell in the student's kernel tells the student about it."""
+    result = graded["plot_slip"]
+    assert result.total == result.max_total, result.describe()
+    assert result.manual.get("plot_grad_w") == 1, result.manual
+    outputs = nbformat.read(result.notebook, as_version=4).cells
+    check = next(cell for cell in outputs
+                 if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "check_plot_grad_w")
+    errors = [out for out in check.outputs if out.get("output_type") == "error"]
+    assert errors and "times each row was plotted" in errors[0]["evalue"], check.outputs
+
+
+@pytest.mark.slow
 def test_failure_messages_speak_to_the_student(graded):
-    """A failing test says what was expected, what was found and gives a hint, not a bare assert."""
+    """A failing test says what was expected, what was found and gives a hint, not a bare assert.
+    (A failure in a hidden part may reach the student as the grader's own message about
+    hidden tests instead: that one is the grader's to word.)"""
     bare = {}
-    for name in H.WRONG:
+    for name in {**H.WRONG, **H.ATTACKS}:
         for grade_id, message in graded[name].messages.items():
+            if "hidden" in message.lower():
+                continue
             if not all(word in message for word in ("expected:", "found:", "hint:")):
                 bare[f"{name}/{grade_id}"] = message
     assert not bare, f"messages without expected/found/hint: {bare}"
@@ -142,7 +179,7 @@ def test_failure_messages_speak_to_the_student(graded):
 @pytest.mark.slow
 def test_failure_messages_print_plain_numbers(graded):
     """Numbers in messages read as numbers (0.000335), never as numpy reprs (np.float64(...))."""
-    reprs = {f"{name}/{grade_id}": message for name in H.WRONG
+    reprs = {f"{name}/{grade_id}": message for name in {**H.WRONG, **H.ATTACKS}
              for grade_id, message in graded[name].messages.items() if "np.float" in message or "array(" in message}
     assert not reprs, f"messages with numpy reprs: {reprs}"
 
@@ -178,7 +215,7 @@ def test_diagnoses_name_the_mistake(graded):
         "transposed": ("test_grad_w_shape", "transposed"),
         "act_func_ignored": ("test_net_activation", "behave like tanh"),
         "one_layer_too_many": ("test_vanishing", "fix test_net_layers first"),
-        "plot_output_slip": ("test_plot_grad_w", "grad_w[-1]"),
+        "negated_loss": ("test_net_learns", "summed binary cross-entropy"),
     }
     for name, (grade_id, phrase) in expectations.items():
         message = graded[name].messages.get(grade_id, "")

@@ -20,8 +20,8 @@ STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 GRAD_W_TESTS = {"test_grad_w_shape", "test_grad_w_nonnegative", "test_grad_w_row_order",
                 "test_grad_w_weights_only", "test_grad_w_values", "test_grad_w_values_deeper"}
 NET_TESTS = {"test_net_layers", "test_net_activation", "test_net_unknown_act_func",
-             "test_net_output_sigmoid"}
-ALL_TESTS = GRAD_W_TESTS | NET_TESTS | {"test_plot_grad_w", "test_vanishing"}
+             "test_net_output_sigmoid", "test_net_learns"}
+ALL_TESTS = GRAD_W_TESTS | NET_TESTS | {"test_vanishing"}
 
 
 def fill_stub(cell_source: str, snippet: str) -> str:
@@ -162,6 +162,48 @@ def plot_grad_w(grad_w):
     plt.show()
 '''
 
+# A Net with no layers whose parameters and gradients are made up (issue 19).
+FAKE_NET = '''
+class Net(Model):
+    def __init__(self, n_features, n_hidden_neurons, n_layers, act_func):
+        super().__init__()
+        if act_func not in ("sigmoid", "tanh", "relu"):
+            raise ValueError("act_func must be sigmoid, tanh or relu")
+        sizes = [n_features] + [n_hidden_neurons] * n_layers + [1]
+        self.made_up = {}
+        for k in range(len(sizes) - 1):
+            self.made_up[f"h{k}_W"] = np.zeros((sizes[k], sizes[k + 1]))
+            self.made_up[f"h{k}_b"] = np.zeros((1, sizes[k + 1]))
+
+    def get_param(self):
+        return {name: value.copy() for name, value in self.made_up.items()}
+
+    def set_param(self, param):
+        self.made_up = {name: np.array(value) for name, value in param.items()}
+
+    def get_grad(self, x, y):
+        n = len(self.made_up) // 2
+        grad = {name: np.full(value.shape, 10.0 ** (index // 2 - n))
+                for index, (name, value) in enumerate(self.made_up.items())}
+        return grad, Node(np.ones((1, 1)))
+
+    def forward(self, x):
+        rows = x.value.shape[0] if isinstance(x, Node) else np.shape(x)[0]
+        return Node(np.full((rows, 1), 0.5))
+
+    def loss(self, x, y):
+        return Node(np.ones((1, 1)))
+'''
+
+# Exercise 1 right only where a visible test (of this notebook or of the one before it)
+# looks: the (layers, steps) of their runs; any other configuration gets nothing.
+VISIBLE_ONLY = """
+if (len(grad_w), steps) in {(2, 12), (5, 15), (3, 10), (2, 20), (3, 5), (3, 15), (2, 10)}:
+    weight_names = [name for name in grad if name.endswith("_W")]
+    for layer, name in enumerate(weight_names):
+        grad_w[layer, i - 1] = np.mean(np.abs(grad[name]))
+"""
+
 # The solution's Net, as a template for the wrong Nets below ({...} filled per hand-in).
 NET_TEMPLATE = '''
 class Net(Model):
@@ -256,9 +298,9 @@ WRONG = {
         loses=frozenset({"test_grad_w_nonnegative", "test_grad_w_row_order", "test_grad_w_weights_only",
                          "test_grad_w_values", "test_grad_w_values_deeper"})),
     "output_not_sigmoid": Wrong(
-        "the output layer uses act_func too",
+        "the output layer uses act_func too (with tanh the cross-entropy of its output is undefined)",
         net=net(output="getattr(self.out(x), self.act_func)()"),
-        loses=frozenset({"test_net_output_sigmoid"})),
+        loses=frozenset({"test_net_output_sigmoid", "test_net_learns"})),
     "act_func_ignored": Wrong(
         "every hidden layer is tanh whatever act_func says (and nothing is rejected)",
         net=net(check="pass", hidden_act="layer(x).tanh()"),
@@ -270,17 +312,40 @@ WRONG = {
     "one_layer_too_many": Wrong(
         "n_layers + 1 hidden layers",
         net=net(n_hidden="n_layers + 1"),
-        loses=frozenset({"test_net_layers", "test_vanishing"})),
+        loses=frozenset({"test_net_layers", "test_net_learns", "test_vanishing"})),
     "width_hard_coded": Wrong(
         "every hidden layer has 10 neurons whatever n_hidden_neurons says",
         net=net(width="10"),
-        loses=frozenset({"test_net_layers", "test_net_output_sigmoid"})),
-    "plot_output_slip": Wrong(
-        "the output layer's panel plots the last hidden row (the deep.TEACHING original's slip)",
-        plot=PLOT_SLIP,
-        loses=frozenset({"test_plot_grad_w"})),
+        loses=frozenset({"test_net_layers", "test_net_output_sigmoid", "test_net_learns", "test_vanishing"})),
     "key_error_for_unknown": Wrong(
         "an unknown act_func fails with a KeyError from a dict lookup instead of a clear ValueError",
         net=net(check='{"sigmoid": 0, "tanh": 1, "relu": 2}[act_func]'),
         loses=frozenset({"test_net_unknown_act_func"})),
+    "negated_loss": Wrong(
+        "the loss is negated: gradient ascent (scored 17/17 before the tests checked that the net learns)",
+        net=net().replace("return -(y * y_hat.log()", "return (y * y_hat.log()"),
+        loses=frozenset({"test_net_learns"})),
+}
+
+# Hand-ins of the weak-test and attack classes of issue 19: each scores exactly its honest
+# score, and each scored more on the notebook before it (see the test module).
+ATTACKS = {
+    "fake_net_no_layers": Wrong(
+        "a Net with no layers: get_param/set_param/get_grad of its own return made-up arrays of the "
+        "right shapes and made-up vanishing gradients, forward a constant 0.5 (only its ValueError is real)",
+        net=FAKE_NET,
+        loses=frozenset(NET_TESTS - {"test_net_unknown_act_func"}) | {"test_vanishing"}),
+    "net_always_raises": Wrong(
+        "Net raises the expected ValueError for every act_func, the valid ones too",
+        net=net(check='raise ValueError("act_func must be sigmoid, tanh or relu")'),
+        loses=frozenset(NET_TESTS | {"test_vanishing"})),
+    "train_records_nothing": Wrong(
+        "the placeholder in _train deleted, nothing recorded: grad_w stays the zeros the tests hand over",
+        record="pass",
+        loses=frozenset(GRAD_W_TESTS)),
+    "grad_w_visible_cases_only": Wrong(
+        "grad_w right only for the (layers, steps) of the visible tests (a table pasted from a run), "
+        "nothing for any other configuration",
+        record=VISIBLE_ONLY,
+        loses=frozenset(GRAD_W_TESTS)),
 }
