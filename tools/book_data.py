@@ -50,6 +50,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "coursepkg" / "bookdata"
@@ -115,21 +116,27 @@ def tanh_as_published(X_train, y_train, X_test, y_test, n_epochs=300, lr=0.02, b
     W_1 = rng.uniform(-0.01, 0.01, size=(X_train.shape[1], 100))
     W_2 = rng.uniform(-0.1, 0.1, size=(100, 10))
     test_acc = np.zeros(n_epochs)
-    for epoch in range(n_epochs):
-        for b in range(len(X_train) // batch_size):
-            X_b, Y_b = X_train[b * batch_size:(b + 1) * batch_size], Y[b * batch_size:(b + 1) * batch_size]
-            keep = rng.random((batch_size, 100)) < 0.5
-            h_drop = np.tanh(X_b @ W_1) * keep * 2
-            y_hat = _softmax_rows(h_drop @ W_2)
-            delta_2 = (y_hat - Y_b) / batch_size
-            if published:
-                delta_1 = (delta_2 @ W_2.T) * (1 - h_drop ** 2) * keep
-            else:
-                delta_1 = (delta_2 @ W_2.T) * (1 - np.tanh(X_b @ W_1) ** 2) * keep * 2
-            W_2 -= lr * h_drop.T @ delta_2
-            W_1 -= lr * X_b.T @ delta_1
-        test_acc[epoch] = np.mean(grokking.predict(X_test, W_1, W_2, "tanh").argmax(axis=1) == y_test)
+    with threadpool_limits(limits=1, user_api="blas"):   # as the course's loop: small matrices
+        for epoch in range(n_epochs):
+            _published_epoch(X_train, Y, W_1, W_2, lr, batch_size, rng, published)
+            test_acc[epoch] = np.mean(grokking.predict(X_test, W_1, W_2, "tanh").argmax(axis=1) == y_test)
     return test_acc
+
+
+def _published_epoch(X_train, Y, W_1, W_2, lr, batch_size, rng, published):
+    """One epoch of the tanh recipe, updating W_1 (784, 100) and W_2 (100, 10) in place."""
+    for b in range(len(X_train) // batch_size):
+        X_b, Y_b = X_train[b * batch_size:(b + 1) * batch_size], Y[b * batch_size:(b + 1) * batch_size]
+        keep = rng.random((batch_size, 100)) < 0.5
+        h_drop = np.tanh(X_b @ W_1) * keep * 2
+        y_hat = _softmax_rows(h_drop @ W_2)
+        delta_2 = (y_hat - Y_b) / batch_size
+        if published:
+            delta_1 = (delta_2 @ W_2.T) * (1 - h_drop ** 2) * keep
+        else:
+            delta_1 = (delta_2 @ W_2.T) * (1 - np.tanh(X_b @ W_1) ** 2) * keep * 2
+        W_2 -= lr * h_drop.T @ delta_2
+        W_1 -= lr * X_b.T @ delta_1
 
 
 def _softmax_rows(z: np.ndarray) -> np.ndarray:
