@@ -125,7 +125,8 @@ class QuickCheckDirective(SphinxDirective):
             tolerance = float(self.options.get("tolerance", abs(answer) * 0.01))
         except ValueError:
             raise self._error(f"`:answer:` and `:tolerance:` must be numbers, got "
-                              f"{self.options.get('answer')!r} and {self.options.get('tolerance')!r}")
+                              f"{self.options.get('answer')!r} and {self.options.get('tolerance')!r}"
+                              ) from None
         if tolerance < 0:
             raise self._error(f"`:tolerance:` must be >= 0, got {tolerance}")
         if "+++" not in [line.strip() for line in lines]:
