@@ -132,7 +132,7 @@
 
     drawChart(b, w) {
       const c = b.chart, log = this.state.log[c.id];
-      const h = Math.round(Math.min(340, Math.max(220, w * (c.aspect || 0.62))));
+      const h = Math.round(Math.min(360, Math.max(220, w * (c.aspect || 0.7))));
       const m = {l: log ? 52 : 48, r: 10, t: c.title ? 26 : 10, b: 42};
       b.box.textContent = "";
       const svg = el("svg", {width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img",
