@@ -16,13 +16,14 @@ when the reader picks it::
 
 Numeric: the options ``:answer:`` (a number) and ``:tolerance:`` (absolute, default 1 %
 of the answer), optionally ``:hint:`` (shown after a wrong answer); the question, then a
-line ``+++`` and the explanation, shown once the answer is right or the reader asks::
+line ``---`` and the explanation, shown once the answer is right or the reader asks (not
+``+++``: jupytext would split the block into two notebook cells there)::
 
     :::{quickcheck}
     :answer: 0.25
     :tolerance: 0.005
     What is the largest value of $\\sigma'(x)$?
-    +++
+    ---
     $\\sigma'(x) = \\sigma(x)(1 - \\sigma(x))$ is largest at $x = 0$: $1/2 \\cdot 1/2$.
     :::
 
@@ -129,10 +130,10 @@ class QuickCheckDirective(SphinxDirective):
                               ) from None
         if tolerance < 0:
             raise self._error(f"`:tolerance:` must be >= 0, got {tolerance}")
-        if "+++" not in [line.strip() for line in lines]:
-            raise self._error("a numeric check needs the question, a line `+++`, then the "
+        if "---" not in [line.strip() for line in lines]:
+            raise self._error("a numeric check needs the question, a line `---`, then the "
                               "explanation")
-        cut = [line.strip() for line in lines].index("+++")
+        cut = [line.strip() for line in lines].index("---")
         node["kind"], node["answer"], node["tolerance"] = "number", repr(answer), repr(tolerance)
         node["hint"] = self.options.get("hint")
         question = _part("div", "qc-question")
@@ -182,6 +183,44 @@ class QuickCheckDirective(SphinxDirective):
         node["kind"] = "choice" if n_right == 1 else "multi"
         feedback = _part("div", "qc-feedback", attrs={"aria-live": "polite"})
         node += [question, options, feedback]
+
+
+# ----------------------------------------------------------------------------- notebooks
+_BLOCK = re.compile(r"^:::\{quickcheck\}[^\n]*\n(.*?)^:::[ \t]*$", re.M | re.S)
+
+
+def _as_markdown(body: str) -> str:
+    """One quick check as plain Markdown for a notebook: the question, the options
+    lettered (a), (b), ..., and the answer with its explanations in a folded
+    <details> block (Jupyter has no quick-check directive)."""
+    lines = body.split("\n")
+    options = {k: v for k, v in (re.match(r"^:(\w+):\s*(.*)$", line).groups()
+                                 for line in lines if re.match(r"^:(\w+):", line))}
+    lines = [line for line in lines if not re.match(r"^:(\w+):", line)]
+    if "answer" in options:
+        cut = [line.strip() for line in lines].index("---")
+        question, answer = "\n".join(lines[:cut]).strip(), "\n".join(lines[cut + 1:]).strip()
+        return (f"**Quick check.** {question}\n\n<details><summary>Answer</summary>\n\n"
+                f"**{options['answer']}**. {answer}\n\n</details>")
+    starts = [i for i, line in enumerate(lines) if _OPTION.match(line)]
+    question = "\n".join(lines[:starts[0]]).strip()
+    shown, why = [], []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        mark, text = _OPTION.match(lines[start]).groups()
+        letter = "abcdefghij"[k]
+        shown.append(f"- ({letter}) {text}")
+        verdict = "right" if mark.lower() == "x" else "wrong"
+        body_k = " ".join(line.strip() for line in lines[start + 1:end] if line.strip())
+        why.append(f"- **({letter}) {verdict}.** {body_k}".rstrip())
+    return (f"**Quick check.** {question}\n\n" + "\n".join(shown)
+            + "\n\n<details><summary>Answer</summary>\n\n" + "\n".join(why) + "\n\n</details>")
+
+
+def notebook_markdown(text: str) -> str:
+    """``text`` (a Markdown cell) with every ``quickcheck`` block written as plain
+    Markdown: what the chapter's notebook twin shows in Jupyter."""
+    return _BLOCK.sub(lambda m: _as_markdown(m.group(1)), text)
 
 
 def setup(app):

@@ -150,7 +150,7 @@ QUICKCHECKS = textwrap.dedent("""\
     :tolerance: 0.005
     :hint: think of x = 0
     What is the largest value of the sigmoid's derivative?
-    +++
+    ---
     At `x = 0`: 1/2 * 1/2.
     :::
     """)
@@ -239,8 +239,8 @@ def test_quick_checks_answer_right_and_wrong_offline(browser, tmp_path):
 @pytest.mark.parametrize("text, message", [
     (":::{quickcheck}\nOnly a question.\n:::\n", "at least two options"),
     (":::{quickcheck}\nQ?\n\n- [ ] a\n- [ ] b\n:::\n", "no option is marked right"),
-    (":::{quickcheck}\n:answer: a quarter\nQ?\n+++\nWhy.\n:::\n", "must be numbers"),
-    (":::{quickcheck}\n:answer: 0.25\nQ? and no explanation\n:::\n", "a line `+++`"),
+    (":::{quickcheck}\n:answer: a quarter\nQ?\n---\nWhy.\n:::\n", "must be numbers"),
+    (":::{quickcheck}\n:answer: 0.25\nQ? and no explanation\n:::\n", "a line `---`"),
 ])
 def test_a_malformed_quick_check_fails_the_build_naming_the_problem(tmp_path, text, message):
     proc = sphinx_build(tmp_path, "# Bad\n\n" + text)
