@@ -22,7 +22,7 @@ def twin_text(chapter: Path) -> str | None:
     if "kernelspec" not in notebook.metadata:
         return None
     notebook.metadata.pop("jupytext", None)   # the twin is a plain notebook, not a pair
-    from course_quickcheck import notebook_markdown   # Jupyter has no {quickcheck}
+    from course_quickcheck import notebook_markdown  # Jupyter has no {quickcheck}
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index:03d}"   # jupytext makes random ids: keep the twin stable
         if cell.cell_type == "markdown":
