@@ -185,8 +185,9 @@
       b.geom = {X, Y, xs, m, pw, ph, log};
       b.cursor = el("line", {y1: m.t, y2: m.t + ph, class: "cfx-cursor", visibility: "hidden"}, svg);
       const hit = el("rect", {x: m.l, y: m.t, width: pw, height: ph, fill: "transparent", class: "cfx-hit"}, svg);
-      hit.addEventListener("mousemove", ev => this.hover(b, ev));
-      hit.addEventListener("mouseleave", () => this.unhover());
+      hit.addEventListener("pointermove", ev => this.hover(b, ev));   // mouse and pen
+      hit.addEventListener("pointerdown", ev => this.hover(b, ev));   // a tap on a phone
+      hit.addEventListener("pointerleave", ev => { if (ev.pointerType !== "touch") this.unhover(); });
     }
 
     axes(svg, c, a) {

@@ -128,7 +128,26 @@ def test_the_zoo_sliders_move_the_curves_they_name(browser, tmp_path):
     assert page.evaluate(bars) != heights
     page.locator("input[data-key=relu]").click()   # unticked: its line is gone
     assert "relu" not in page.evaluate(paths)
+    # a tap on a phone (pointerdown, then pointerleave of the touch) shows the values and keeps them
+    page.evaluate("""() => { const hit = document.querySelector('rect.cfx-hit'), r = hit.getBoundingClientRect();
+        const at = {pointerType: 'touch', clientX: r.left + r.width * 0.75, clientY: r.top + 5, bubbles: true};
+        hit.dispatchEvent(new PointerEvent('pointerdown', at));
+        hit.dispatchEvent(new PointerEvent('pointerleave', at)); }""")
+    assert page.locator(".cfx-tip").is_visible() and "x = 3" in page.locator(".cfx-tip").inner_text()
     assert not page.blocked and not page.errors
+    page.close()
+
+
+def test_print_shows_the_static_picture_instead_of_the_live_figure(browser, tmp_path):
+    path = tmp_path / "flow.html"
+    plots.gradient_flow_explorer({"relu": np.random.default_rng(4).lognormal(size=(3, 40))}).save(path)
+    page = offline_page(browser)
+    page.goto(path.as_uri())
+    live, static = page.locator(".cfx-live"), page.locator(".cfx-static img")
+    assert live.is_visible() and not static.is_visible()
+    page.emulate_media(media="print")
+    assert not live.is_visible() and static.is_visible()
+    assert page.evaluate("() => document.querySelector('.cfx-static img').naturalWidth") > 400
     page.close()
 
 
