@@ -36,6 +36,8 @@ grokking_mnist  (Grokking's one-hidden-layer network, dropout 0.5, batches of 10
     train_acc/<v>, test_acc/<v>, train_loss/<v>   (n_epochs,) for v in tanh, relu, sigmoid
     seconds/<v>              () training time on the machine that wrote the file
     lr/<v>                   () the learning rate of the run
+    test_acc/tanh_as_published     (300,) the tanh recipe with the published backward pass
+                             (tanh' of the doubled, dropped-out layer, mask without 1/p)
     W_out/sigmoid, W_out/softmax   (784, 10) weights of a network without hidden layer
 """
 
@@ -99,6 +101,43 @@ def vanishing_gradient() -> dict[str, np.ndarray]:
     return out
 
 
+def tanh_as_published(X_train, y_train, X_test, y_test, n_epochs=300, lr=0.02, batch_size=100,
+                      seed=0, published=True) -> np.ndarray:
+    """Test accuracy per epoch, shape (n_epochs,), of the tanh recipe with the published
+    backward pass: tanh' taken of the dropped-out, doubled layer (1 - (2h)^2) and the 0/1 mask
+    without the factor 1/p. Everything else (initial weights, masks, batches) as
+    ``courseref.grokking.train_tanh_dropout`` with the same seed; ``published=False`` takes
+    the course's backward pass and reproduces that function (a test checks it)."""
+    from courseref import grokking
+
+    rng = np.random.default_rng(seed)
+    Y = grokking.one_hot(y_train)
+    W_1 = rng.uniform(-0.01, 0.01, size=(X_train.shape[1], 100))
+    W_2 = rng.uniform(-0.1, 0.1, size=(100, 10))
+    test_acc = np.zeros(n_epochs)
+    for epoch in range(n_epochs):
+        for b in range(len(X_train) // batch_size):
+            X_b, Y_b = X_train[b * batch_size:(b + 1) * batch_size], Y[b * batch_size:(b + 1) * batch_size]
+            keep = rng.random((batch_size, 100)) < 0.5
+            h_drop = np.tanh(X_b @ W_1) * keep * 2
+            y_hat = _softmax_rows(h_drop @ W_2)
+            delta_2 = (y_hat - Y_b) / batch_size
+            if published:
+                delta_1 = (delta_2 @ W_2.T) * (1 - h_drop ** 2) * keep
+            else:
+                delta_1 = (delta_2 @ W_2.T) * (1 - np.tanh(X_b @ W_1) ** 2) * keep * 2
+            W_2 -= lr * h_drop.T @ delta_2
+            W_1 -= lr * X_b.T @ delta_1
+        test_acc[epoch] = np.mean(grokking.predict(X_test, W_1, W_2, "tanh").argmax(axis=1) == y_test)
+    return test_acc
+
+
+def _softmax_rows(z: np.ndarray) -> np.ndarray:
+    """Softmax over the rows of z (n, k)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def grokking_mnist() -> dict[str, np.ndarray]:
     """The Grokking chapter's runs on the offline MNIST subset (the same on every machine)."""
     from coursepkg import data
@@ -125,6 +164,7 @@ def grokking_mnist() -> dict[str, np.ndarray]:
             out[f"{key}/{v}"] = getattr(run, key)
         out[f"seconds/{v}"] = np.asarray(run.seconds)
         out[f"lr/{v}"] = np.asarray(run.hyperparam["lr"])
+    out["test_acc/tanh_as_published"] = tanh_as_published(X_train, y_train, X_test, y_test)
     for output in ("sigmoid", "softmax"):
         out[f"W_out/{output}"] = grokking.train_output_layer(X_train, y_train, output=output, seed=0)
     return out

@@ -80,6 +80,7 @@ def test_grokking_mnist_keys():
     for v, n_epochs in (("tanh", 300), ("relu", 100), ("sigmoid", 300)):
         for key in ("train_acc", "test_acc", "train_loss"):
             assert gm[f"{key}/{v}"].shape == (n_epochs,), (key, v)
+    assert gm["test_acc/tanh_as_published"].shape == (300,)
     assert gm["W_out/sigmoid"].shape == gm["W_out/softmax"].shape == (784, 10)
     assert gm["mean_images"].shape == (10, 784)
     assert gm["sample_images"].shape == (16, 28, 28)
@@ -121,3 +122,21 @@ def test_a_built_wheel_ships_the_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in bookdata.names():
         assert f"coursepkg/bookdata/{name}.npz" in names, sorted(n for n in names if "bookdata" in n)
+
+
+def test_the_published_variant_differs_from_the_course_only_in_the_backward_pass():
+    """With the course's backward pass, the generator's copy of the loop is the course's loop."""
+    import contextlib
+    import io
+
+    from coursepkg import data
+    from courseref import grokking
+
+    gen = _generator()
+    with contextlib.redirect_stdout(io.StringIO()):
+        mnist = data.load_mnist(seed=0, source="subset", n_train=300, n_test=300)
+    X_train, X_test = data.flatten_and_scale(mnist.X_train), data.flatten_and_scale(mnist.X_test)
+    args = (X_train, mnist.y_train, X_test, mnist.y_test)
+    course = grokking.train_tanh_dropout(*args, n_epochs=4, seed=0).test_acc
+    np.testing.assert_array_equal(gen.tanh_as_published(*args, n_epochs=4, published=False), course)
+    assert not np.array_equal(gen.tanh_as_published(*args, n_epochs=4), course)
