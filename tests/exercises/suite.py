@@ -111,7 +111,12 @@ class AssignmentSuite:
         assert result.total == self.AUTOGRADED_POINTS - points
 
     def test_failures_tell_the_student_what_was_expected(self, request, graded, mistake):
-        """Each failing test names what it expected (never a bare AssertionError)."""
+        """Each failing test names what it expected (never a bare AssertionError); a failure
+        in a hidden test shows only the grader's message with its hint (the trusted
+        runner's HiddenTestFailed)."""
         for name, message in self.result(request, graded, mistake).messages.items():
+            if message.startswith("HiddenTestFailed: "):
+                assert "hint" in message.lower(), f"{mistake}, {name}: no hint in {message!r}"
+                continue
             assert message.startswith("AssertionError: ") and "expect" in message.lower(), (
                 f"{mistake}, {name}: unhelpful failure message {message!r}")
