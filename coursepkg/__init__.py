@@ -8,9 +8,10 @@ loads neither TensorFlow nor matplotlib):
 - ``coursepkg.dp``           a small reverse-mode autodiff framework (Node, Model, SGD)
 - ``coursepkg.deepnets``     the Keras study of the deeper-networks chapter
 - ``coursepkg.grading``      the test-cell contract of the assignments
+- ``coursepkg.bookdata``     the book chapters' recorded results: ``bookdata.load(name)``
 
 Code that solves an exercise (the reference activations, the vanishing-gradient net and
 plot, the Grokking loop) lives in ``courseref``, which students do not get.
 """
 
-__all__ = ["data", "plots", "dp", "deepnets", "grading"]
+__all__ = ["data", "plots", "dp", "deepnets", "grading", "bookdata"]

@@ -22,8 +22,11 @@ def twin_text(chapter: Path) -> str | None:
     if "kernelspec" not in notebook.metadata:
         return None
     notebook.metadata.pop("jupytext", None)   # the twin is a plain notebook, not a pair
+    from course_quickcheck import notebook_markdown  # Jupyter has no {quickcheck}
     for index, cell in enumerate(notebook.cells):
         cell.id = f"cell-{index:03d}"   # jupytext makes random ids: keep the twin stable
+        if cell.cell_type == "markdown":
+            cell.source = notebook_markdown(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return jupytext.writes(notebook, fmt="ipynb")

@@ -57,7 +57,7 @@ _LAYOUT_JS = """() => {
     return `<${el.tagName.toLowerCase()} class="${el.className}"> in #${sec ? sec.id : '?'} ("${text}")`;
   };
   const sel = 'table, mjx-container[display="true"], .cell_output pre, .cell_output img, ' +
-              '.cell_output table, div.highlight pre';
+              '.cell_output table, div.highlight pre, div.quickcheck, .cfx-controls, .cfx-chart svg';
   for (const el of column.querySelectorAll(sel)) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;   // folded away (hidden input, dropdown)
@@ -188,7 +188,7 @@ def smallest_text_pt(doc: str) -> float:
 def test_a_page_is_charged_with_the_sizes_of_the_modules_it_imports():
     modules = {m.relative_to(REPO).as_posix() for m in
                imported_modules("from coursepkg import data, plots\nimport numpy")}
-    assert {"coursepkg/data/__init__.py", "coursepkg/plots.py"} <= modules
+    assert {"coursepkg/data/__init__.py", "coursepkg/plots/static.py", "coursepkg/plots/flow.py"} <= modules
     assert not any(m.startswith("coursepkg/deepnets") for m in modules)
 
 

@@ -1,0 +1,37 @@
+"""The book's one plotting layer.
+
+Static figures (matplotlib; each helper draws into the ``ax``/``axes`` you pass or a new
+figure and returns the Figure), in ``static.py`` and ``flow.py``:
+
+- ``plot_activation_grid``: one panel per activation, the function and its derivative.
+- ``plot_layer_histograms``, ``plot_layer_distributions``: per-layer histograms.
+- ``plot_validation_curves``: validation accuracy per epoch, one line per network.
+- ``plot_gradient_flow``, ``rolling_quantiles``: per-layer gradient logs as a rolling
+  median with its inter-quartile band, on a log scale.
+- ``gradient_table``, ``accuracy_table``, ``dead_neuron_table``: result tables.
+- ``layer_names``: the labels the book uses for the layers of a net, numbered from 0.
+
+Interactive figures (offline JavaScript + SVG, with a static PNG for print), in
+``interactive.py`` and ``explorers.py``: ``activation_explorer``,
+``gradient_flow_explorer``, ``training_explorer``, built on ``InteractiveFigure``.
+Nothing here solves an exercise: the helpers take the values to draw as arguments.
+"""
+from .explorers import ZOO, activation_explorer, gradient_flow_explorer, training_explorer
+from .flow import layer_colours, plot_gradient_flow, rolling_quantiles
+from .interactive import InteractiveFigure, compact
+from .static import (
+    accuracy_table,
+    dead_neuron_table,
+    gradient_table,
+    layer_names,
+    plot_activation_grid,
+    plot_layer_distributions,
+    plot_layer_histograms,
+    plot_validation_curves,
+)
+
+__all__ = ["plot_activation_grid", "plot_layer_histograms", "plot_layer_distributions",
+           "plot_validation_curves", "gradient_table", "accuracy_table", "dead_neuron_table",
+           "layer_names", "plot_gradient_flow", "rolling_quantiles", "layer_colours",
+           "InteractiveFigure", "compact", "activation_explorer", "gradient_flow_explorer",
+           "training_explorer", "ZOO"]

@@ -1,0 +1,286 @@
+"""Interactive figures and quick checks in headless Chromium with every request that is not
+a local file (or the book's own 127.0.0.1 server) blocked: moving a control of a figure
+changes the figure, hovering shows the values, a quick check answered wrongly and rightly
+says so. The figures and the quick-check directive are tested on their own (fast: no book
+build), then in the rendered book (slow: the session's book build, conftest.py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from urllib.parse import urljoin
+
+import numpy as np
+import pytest
+from booktools import REPO, toc_pages
+
+from coursepkg import plots
+
+sys.path.insert(0, str(REPO / "tests" / "coursepkg"))
+from test_plots_interactive import fake_zoo  # noqa: E402
+
+pytestmark = pytest.mark.timeout(900)
+
+# the chapters that must have quick checks (intro, exercise pages and references excepted)
+CHAPTERS = ["book/why_nonlinearity", "book/activation_zoo", "book/vanishing_gradient",
+            "book/grokking_mnist", "book/deeper_networks", "book/initialisation",
+            "book/modern_activations", "book/exploding_gradients", "book/choosing"]
+
+
+def offline_page(browser, allowed: str = "file://"):
+    """A new page on which every request not starting with ``allowed`` (or data:) fails;
+    the blocked URLs are collected in page.blocked, script errors in page.errors."""
+    page = browser.new_page()
+    page.blocked, page.errors = [], []
+
+    def gate(route):
+        url = route.request.url
+        if url.startswith((allowed, "data:")):
+            route.continue_()
+        else:
+            page.blocked.append(url)
+            route.abort()
+
+    page.route("**/*", gate)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    return page
+
+
+_SVG_JS = "el => Array.from(el.querySelectorAll('.cfx-live svg'), s => s.innerHTML).join('|')"
+
+
+def exercise_figure(page, fig) -> list[str]:
+    """Move every control of the figure ``fig`` (a Locator of div.cfx) and hover its first
+    chart; returns what did not work."""
+    problems = []
+    name = fig.get_attribute("id")
+    if "cfx-ready" not in (fig.get_attribute("class") or ""):
+        return [f"{name}: never drawn (no cfx-ready)"]
+    if fig.locator(".cfx-static img").is_visible():
+        problems.append(f"{name}: the print picture is shown on screen")
+    before = fig.evaluate(_SVG_JS)
+    for box in fig.locator("input[type=checkbox]").all():
+        box.click()
+        if fig.evaluate(_SVG_JS) == before:
+            problems.append(f"{name}: the checkbox {box.evaluate('e => e.parentElement.textContent')!r} "
+                            "changed nothing")
+        box.click()     # back as it was: the sliders below move what is shown at first
+        if fig.evaluate(_SVG_JS) != before:
+            problems.append(f"{name}: the checkbox {box.evaluate('e => e.parentElement.textContent')!r} "
+                            "clicked twice did not restore the figure")
+    for slider in fig.locator("input[type=range]").all():
+        slider.focus()
+        slider.press("End")
+        after = fig.evaluate(_SVG_JS)
+        if after == before:
+            problems.append(f"{name}: the slider {slider.get_attribute('data-param')!r} changed nothing")
+        before = after
+    hit = fig.locator("rect.cfx-hit").first
+    hit.scroll_into_view_if_needed()
+    box = hit.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
+    tip = fig.locator(".cfx-tip")
+    if not tip.is_visible() or "=" not in tip.inner_text():
+        problems.append(f"{name}: hovering shows no values")
+    return problems
+
+
+# ----------------------------------------------------------------------------- figures alone
+def test_each_explorer_reacts_to_its_controls_offline(browser, tmp_path):
+    rng = np.random.default_rng(0)
+    figures = {
+        "zoo": plots.activation_explorer(fake_zoo()),
+        "flow": plots.gradient_flow_explorer(
+            {a: 10.0 ** -np.arange(4)[::-1, None] * rng.lognormal(size=(4, 60)) for a in ("sigmoid", "relu")}),
+        "training": plots.training_explorer({n: {"val_accuracy": rng.uniform(size=8).tolist()}
+                                             for n in ("sigmoid", "tanh", "relu")}),
+    }
+    problems = []
+    for name, figure in figures.items():
+        path = tmp_path / f"{name}.html"
+        figure.save(path)
+        page = offline_page(browser)
+        page.goto(path.as_uri())
+        problems += exercise_figure(page, page.locator("div.cfx").first)
+        problems += [f"{name}: blocked request {u}" for u in page.blocked]
+        problems += [f"{name}: script error {e}" for e in page.errors]
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_zoo_sliders_move_the_curves_they_name(browser, tmp_path):
+    """The alpha slider moves LeakyReLU and ELU and nothing else; T changes the bars."""
+    path = tmp_path / "zoo.html"
+    plots.activation_explorer(fake_zoo()).save(path)
+    page = offline_page(browser)
+    page.goto(path.as_uri())
+    paths = ("() => Object.fromEntries(Array.from(document.querySelectorAll('.cfx-chart[data-chart=f] "
+             "path.cfx-line'), p => [p.dataset.key, p.getAttribute('d')]))")
+    bars = "() => Array.from(document.querySelectorAll('rect.cfx-bar'), r => r.getAttribute('height'))"
+    lines, heights = page.evaluate(paths), page.evaluate(bars)
+    page.locator("input[data-param=alpha]").focus()
+    page.keyboard.press("ArrowRight")
+    moved = page.evaluate(paths)
+    assert {k for k in lines if lines[k] != moved[k]} == {"leaky_relu", "elu"}
+    assert page.locator("input[data-param=alpha] + output").inner_text() == "0.15"
+    page.locator("input[data-param=T]").focus()
+    page.keyboard.press("Home")
+    assert page.evaluate(bars) != heights
+    page.locator("input[data-key=relu]").click()   # unticked: its line is gone
+    assert "relu" not in page.evaluate(paths)
+    assert not page.blocked and not page.errors
+    page.close()
+
+
+# ----------------------------------------------------------------------------- quick checks alone
+QUICKCHECKS = textwrap.dedent("""\
+    # Checks
+
+    :::{quickcheck}
+    Which one is right?
+
+    - [ ] wrong one
+      because it is wrong
+    - [x] right one
+      because it is right
+    :::
+
+    :::{quickcheck}
+    :answer: 0.25
+    :tolerance: 0.005
+    :hint: think of x = 0
+    What is the largest value of the sigmoid's derivative?
+    ---
+    At `x = 0`: 1/2 * 1/2.
+    :::
+    """)
+
+
+def sphinx_build(tmp_path, text: str):
+    (tmp_path / "conf.py").write_text(textwrap.dedent(f"""\
+        import sys
+        sys.path.insert(0, {str(REPO / 'book' / '_ext')!r})
+        extensions = ["myst_parser", "course_quickcheck"]
+        myst_enable_extensions = ["colon_fence"]   # no math: Sphinx would take MathJax from a CDN
+        html_static_path = [{str(REPO / 'book' / '_static')!r}]
+        """))
+    (tmp_path / "index.md").write_text(text)
+    return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", str(tmp_path),
+                           str(tmp_path / "_build")], capture_output=True, text=True, timeout=300)
+
+
+def answer_checks(page, box) -> list[str]:
+    """Answer the quick check ``box`` wrongly, then rightly; returns what did not work."""
+    problems, name = [], box.get_attribute("id")
+    feedback = box.locator(":scope > .qc-feedback")
+    if box.get_attribute("data-kind") == "number":
+        answer = float(box.get_attribute("data-answer"))
+        tol = float(box.get_attribute("data-tolerance"))
+        box.locator(".qc-input").fill("not a number")
+        box.locator(".qc-check").click()
+        if "is not a number" not in feedback.inner_text():
+            problems.append(f"{name}: text input not refused: {feedback.inner_text()!r}")
+        box.locator(".qc-input").fill(repr(answer + 10 * tol + 1))
+        box.locator(".qc-check").click()
+        if not feedback.inner_text().startswith("Not quite") or box.locator(".qc-explanation").is_visible():
+            problems.append(f"{name}: a wrong number not marked wrong")
+        box.locator(".qc-input").fill(repr(answer))
+        box.locator(".qc-check").click()
+        if not feedback.inner_text().startswith("Right") or not box.locator(".qc-explanation").is_visible():
+            problems.append(f"{name}: the right number not marked right")
+        return problems
+    options = box.locator(".qc-option")
+    right = [i for i in range(options.count()) if options.nth(i).get_attribute("data-right") == "1"]
+    wrong = [i for i in range(options.count()) if i not in right]
+    if box.get_attribute("data-kind") == "multi":
+        options.nth(wrong[0]).locator(".qc-choice").click() if wrong else None
+        box.locator(".qc-check").click()
+        ok_wrong = feedback.inner_text().startswith("Not quite")
+        if wrong:
+            options.nth(wrong[0]).locator(".qc-choice").click()
+        for i in right:
+            options.nth(i).locator(".qc-choice").click()
+        box.locator(".qc-check").click()
+        ok_right = feedback.inner_text().startswith("Right")
+    else:
+        options.nth(wrong[0]).locator(".qc-choice").click()
+        ok_wrong = (feedback.inner_text().startswith("Not quite")
+                    and options.nth(wrong[0]).locator(".qc-why").is_visible())
+        options.nth(right[0]).locator(".qc-choice").click()
+        ok_right = (feedback.inner_text().startswith("Right")
+                    and options.nth(right[0]).locator(".qc-why").is_visible()
+                    and not options.nth(wrong[0]).locator(".qc-why").is_visible())
+    if not ok_wrong:
+        problems.append(f"{name}: a wrong option not marked wrong")
+    if not ok_right:
+        problems.append(f"{name}: the right option not marked right")
+    return problems
+
+
+def test_quick_checks_answer_right_and_wrong_offline(browser, tmp_path):
+    proc = sphinx_build(tmp_path, QUICKCHECKS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = offline_page(browser)
+    page.goto((tmp_path / "_build" / "index.html").as_uri())
+    boxes = page.locator("div.quickcheck")
+    assert boxes.count() == 2
+    problems = [p for i in range(2) for p in answer_checks(page, boxes.nth(i))]
+    box = boxes.nth(1)
+    box.locator(".qc-input").fill("0.3")
+    box.locator(".qc-check").click()
+    assert "Hint: think of x = 0" in box.locator(".qc-feedback").inner_text()
+    box.locator(".qc-input").fill("1/4")            # fractions are numbers too
+    box.locator(".qc-check").click()
+    assert box.locator(".qc-feedback").inner_text().startswith("Right")
+    assert not problems and not page.blocked and not page.errors, (problems, page.blocked, page.errors)
+    page.close()
+
+
+@pytest.mark.parametrize("text, message", [
+    (":::{quickcheck}\nOnly a question.\n:::\n", "at least two options"),
+    (":::{quickcheck}\nQ?\n\n- [ ] a\n- [ ] b\n:::\n", "no option is marked right"),
+    (":::{quickcheck}\n:answer: a quarter\nQ?\n---\nWhy.\n:::\n", "must be numbers"),
+    (":::{quickcheck}\n:answer: 0.25\nQ? and no explanation\n:::\n", "a line `---`"),
+])
+def test_a_malformed_quick_check_fails_the_build_naming_the_problem(tmp_path, text, message):
+    proc = sphinx_build(tmp_path, "# Bad\n\n" + text)
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+
+
+# ----------------------------------------------------------------------------- in the book
+@pytest.mark.slow
+def test_every_chapter_has_quick_checks_that_answer_offline(server, browser):
+    problems = []
+    assert set(CHAPTERS) <= set(toc_pages())
+    for doc in CHAPTERS:
+        page = offline_page(browser, allowed=server)
+        page.goto(urljoin(server, f"{doc}.html"), wait_until="networkidle")
+        boxes = page.locator("div.quickcheck.qc-ready")
+        if boxes.count() < 3:
+            problems.append(f"{doc}: {boxes.count()} quick checks, fewer than 3")
+        for i in range(boxes.count()):
+            problems += [f"{doc}: {p}" for p in answer_checks(page, boxes.nth(i))]
+        problems += [f"{doc}: blocked request {u}" for u in page.blocked]
+        problems += [f"{doc}: script error {e}" for e in page.errors]
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_the_books_interactive_figures_react_offline(server, browser):
+    problems, found = [], {}
+    for doc in toc_pages():
+        page = offline_page(browser, allowed=server)
+        page.goto(urljoin(server, f"{doc}.html"), wait_until="networkidle")
+        figures = page.locator("div.cfx")
+        found[doc] = figures.count()
+        for i in range(figures.count()):
+            problems += [f"{doc}: {p}" for p in exercise_figure(page, figures.nth(i))]
+        problems += [f"{doc}: blocked request {u}" for u in page.blocked]
+        problems += [f"{doc}: script error {e}" for e in page.errors]
+        page.close()
+    for doc in ["book/activation_zoo", "book/vanishing_gradient", "book/deeper_networks"]:
+        if not found.get(doc):
+            problems.append(f"{doc}: no interactive figure")
+    assert not problems, "\n".join(problems)
