@@ -21,7 +21,7 @@ import numpy as np
 
 __all__ = ["plot_per_layer", "plot_curves", "plot_bands"]
 
-WIDTH = 6.0          # inches: the widest figure that stays readable at 390 px
+WIDTH = 5.6          # inches: bbox "tight" adds a little; 12 pt text stays >= 9 px at 390 px
 PANEL_HEIGHT = 2.6
 
 
