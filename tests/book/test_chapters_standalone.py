@@ -19,7 +19,8 @@ from booktools import REPO
 BOOK = REPO / "book"
 # the chapters cheap enough to execute here (deeper_networks trains Keras models for
 # minutes; the book build executes it, and the source check below covers it)
-EXECUTED = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist"]
+EXECUTED = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",
+            "initialisation"]
 BLOCKER = 'raise ModuleNotFoundError("No module named \'courseref\'", name="courseref")\n'
 
 
