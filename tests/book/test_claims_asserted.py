@@ -21,7 +21,7 @@ import yaml
 from booktools import REPO
 
 CHAPTERS_WITH_RUNS = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",
-                      "deeper_networks"]
+                      "deeper_networks", "initialisation", "modern_activations", "exploding_gradients"]
 
 
 def _hidden_asserts(md: Path) -> int:

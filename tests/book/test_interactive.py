@@ -23,7 +23,8 @@ pytestmark = pytest.mark.timeout(900)
 
 # the chapters that must have quick checks (intro, exercise pages and references excepted)
 CHAPTERS = ["book/why_nonlinearity", "book/activation_zoo", "book/vanishing_gradient",
-            "book/grokking_mnist", "book/deeper_networks", "book/choosing"]
+            "book/grokking_mnist", "book/deeper_networks", "book/initialisation",
+            "book/modern_activations", "book/exploding_gradients", "book/choosing"]
 
 
 def offline_page(browser, allowed: str = "file://"):

@@ -10,7 +10,8 @@ import pytest
 from booktools import REPO
 
 CHAPTERS = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",
-            "deeper_networks", "choosing"]
+            "deeper_networks", "initialisation", "modern_activations", "exploding_gradients",
+            "choosing"]
 MAX_WORDS = 120
 
 
