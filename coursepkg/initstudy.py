@@ -29,7 +29,7 @@ from scipy.special import erf, expit
 from threadpoolctl import threadpool_limits
 
 __all__ = ["ACTIVATIONS", "SELU_ALPHA", "SELU_LAMBDA", "INIT_SCALES", "gaussian_moment",
-           "gain", "weight_variance", "Spread", "propagate", "length_map", "chi",
+           "activation_gain", "weight_variance", "Spread", "propagate", "length_map", "chi",
            "fixed_point", "alpha_dropout", "selu_dropout_run", "dead_units"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -104,7 +104,7 @@ def gaussian_moment(g: Callable, mean: float = 0.0, var: float = 1.0, n_nodes: i
     return float(np.sum(weights * g(mean + np.sqrt(var) * nodes)) / np.sqrt(2 * np.pi))
 
 
-def gain(act: str) -> float:
+def activation_gain(act: str) -> float:
     """The gain g of ``act``: Var(W) = g**2 / n_in keeps Var(z) = 1 for z ~ N(0, 1).
 
     Forward, a layer maps Var(z_l) to n_in Var(W) E[f(z_l)**2], so variance 1 is kept

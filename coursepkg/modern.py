@@ -3,7 +3,7 @@
 - GELU three ways: ``gelu`` (exact, x * Phi(x)), ``gelu_tanh`` (the tanh approximation)
   and ``gelu_sigmoid`` (x * sigmoid(1.702 x)); ``gelu_mask_average`` estimates GELU as
   the average of x * m over random masks m ~ Bernoulli(Phi(x)).
-- ``relu6``, ``hard_sigmoid``, ``hard_swish`` (MobileNetV3), ``swish``, ``mish``,
+- ``relu6``, ``hard_sigmoid``, ``hard_swish`` (MobileNetV3), ``silu`` (Swish), ``mish``,
   ``relu_squared`` (Primer).
 - ``framework_defaults``: the default slopes and GELU variants of the installed
   Keras / TensorFlow, read from their signatures (nothing hard-coded).
@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import erf, expit
 from scipy.stats import norm
 
-__all__ = ["gelu", "gelu_tanh", "gelu_sigmoid", "gelu_mask_average", "swish", "relu6",
+__all__ = ["gelu", "gelu_tanh", "gelu_sigmoid", "gelu_mask_average", "silu", "relu6",
            "hard_sigmoid", "hard_swish", "mish", "relu_squared", "softplus",
            "framework_defaults"]
 
@@ -51,8 +51,8 @@ def gelu_mask_average(x, n_masks: int, rng: np.random.Generator):
     return (x * masks).mean(axis=0)
 
 
-def swish(x, beta: float = 1.0):
-    """Swish / SiLU: x * sigmoid(beta x)."""
+def silu(x, beta: float = 1.0):
+    """SiLU / Swish: x * sigmoid(beta x)."""
     x = np.asarray(x, dtype=float)
     return x * expit(beta * x)
 
@@ -86,7 +86,7 @@ def mish(x):
 
 def relu_squared(x):
     """max(x, 0)**2 (So et al. 2021, the Primer search)."""
-    return np.maximum(np.asarray(x, dtype=float), 0.0) ** 2
+    return np.square(np.clip(np.asarray(x, dtype=float), 0.0, None))
 
 
 def _default(func, name: str):

@@ -17,14 +17,14 @@ def test_gaussian_moment_matches_closed_forms():
 
 
 def test_gains_of_the_classic_rules():
-    assert ist.gain("linear") == pytest.approx(1.0)
-    assert ist.gain("relu") == pytest.approx(np.sqrt(2))
-    assert ist.gain("leaky_relu") == pytest.approx(np.sqrt(2 / (1 + 0.01 ** 2)))
-    assert ist.gain("selu") == pytest.approx(1.0, abs=1e-4)      # SELU's constants
+    assert ist.activation_gain("linear") == pytest.approx(1.0)
+    assert ist.activation_gain("relu") == pytest.approx(np.sqrt(2))
+    assert ist.activation_gain("leaky_relu") == pytest.approx(np.sqrt(2 / (1 + 0.01 ** 2)))
+    assert ist.activation_gain("selu") == pytest.approx(1.0, abs=1e-4)      # SELU's constants
     # swish and GELU pass less of a small signal than ReLU: larger gains
-    assert ist.gain("swish") > ist.gain("gelu") > ist.gain("relu")
+    assert ist.activation_gain("swish") > ist.activation_gain("gelu") > ist.activation_gain("relu")
     with pytest.raises(ValueError, match="accepted.*relu"):
-        ist.gain("softsign")
+        ist.activation_gain("softsign")
 
 
 def test_weight_variance_by_name():
