@@ -156,6 +156,10 @@ class Sandbox:
     """One sandbox: its scratch folder (None: no /handin at all, e.g. a second, trusted
     process of the same hand-in), the kernel's runtime folder, limits, a uid of its own.
 
+    `shared_cgroup`: join that cgroup (made by another sandbox of the same hand-in, which
+    also removes it) instead of making one: the student's kernel and the trusted runner
+    of one hand-in share one memory, process and CPU total.
+
     Life cycle: `prepare()` (folders, cgroup), `wrap(cmd)` (the command line),
     `watch(pid)` now and then while it runs, `report()` (totals hit), `close()` (kills
     whatever is left, removes the cgroup). With cgroups the totals are per sandbox; where
@@ -163,7 +167,8 @@ class Sandbox:
     """
 
     def __init__(self, scratch: Path | None, runtime_dir: Path, limits: Limits = Limits(),
-                 slot: int = 0, *, uid_offset: int = 0, use_cgroups: bool = True):
+                 slot: int = 0, *, uid_offset: int = 0, use_cgroups: bool = True,
+                 shared_cgroup: Cgroup | None = None):
         self.scratch = Path(scratch) if scratch is not None else None
         self.runtime_dir = Path(runtime_dir)
         self.limits, self.slot = limits, slot   # slot: kept for callers, no longer the uid
@@ -171,6 +176,8 @@ class Sandbox:
         self.task_id = _task_id()               # the creating thread: picks uid and cgroup
         self.use_cgroups = use_cgroups
         self.cgroup: Cgroup | None = None
+        # another sandbox's cgroup to join (one total for both); that one removes it
+        self.shared_cgroup = shared_cgroup
         self.notes: list[str] = []              # why a protection fell back
         self.storage_dir = self.runtime_dir.with_name(self.runtime_dir.name + ".storage")
         self.most_tasks = 0
@@ -209,7 +216,9 @@ class Sandbox:
                     os.chown(path, self.uid, self.uid)
         if self.sized_storage:
             self.storage_dir.mkdir(exist_ok=True)
-        if self.use_cgroups:
+        if self.shared_cgroup is not None:
+            self.cgroup = self.shared_cgroup
+        elif self.use_cgroups:
             cgroup = Cgroup(self.cgroup_name, memory_bytes=self.limits.memory_mb * 2**20,
                             max_tasks=self.limits.n_processes, cpus=self.limits.cpus)
             try:
@@ -310,8 +319,11 @@ class Sandbox:
         return problems
 
     def close(self) -> None:
-        """Kill what is left of the sandbox, wait until it is gone, remove its cgroup."""
-        if self.cgroup is not None:
+        """Kill what is left of the sandbox, wait until it is gone, remove its cgroup (a
+        shared one is left to the sandbox that made it, which kills all in it)."""
+        if self.shared_cgroup is not None:
+            self.cgroup = None
+        elif self.cgroup is not None:
             self.cgroup.close()
             self.cgroup = None
         elif is_root():  # no cgroup: wait for the dead PID namespace to empty
