@@ -85,6 +85,7 @@ def split(source: str) -> list[Segment]:
 
 def hidden_failure(hint: str | None) -> dict:
     """The error output of a failed hidden segment: nothing of the test, a hint."""
-    text = f"a hidden test of this cell failed. Hint: {hint or DEFAULT_HINT}"
+    text = ("a hidden test of this cell failed: your code did not give the expected result "
+            f"on inputs that are not shown. Hint: {hint or DEFAULT_HINT}")
     return {"output_type": "error", "ename": HIDDEN_ENAME, "evalue": text,
             "traceback": [f"{HIDDEN_ENAME}: {text}"]}

@@ -260,8 +260,9 @@ def test_attacks_from_the_blank_notebook_score_what_the_blank_scores(course):
                for s in students}
     assert "FILE /handin/tiny.ipynb" in outputs["x_print_notebook_history_traceback"]
     assert "runs in the trusted grading process" in outputs["x_print_notebook_history_traceback"]
-    found = outputs["x_walk_the_tests_objects"]
-    assert "FOUND" in found and "not exposed" in found and "not allowed" in found
+    # what it found is printed during test_square, which has hidden tests: not shown (the
+    # refusals themselves: test_channel.test_student_code_reaches_only_the_exposed_methods)
+    assert "FOUND" not in outputs["x_walk_the_tests_objects"]
     # what student code prints during a test cell with hidden tests is never shown
     assert "[your code's output while the test ran]" not in outputs["x_print_a_score"]
 
