@@ -106,10 +106,15 @@ class _Binder(ast.NodeVisitor):
         self.generic_visit(node)
 
     def _scope(self, node: ast.AST) -> None:
+        """def/class/lambda: its name, and what its decorators, defaults and bases (run
+        at module level) bind; nothing of its body but `global` declarations."""
+        outer = list(getattr(node, "decorator_list", [])) + list(getattr(node, "bases", []))
+        if hasattr(node, "args"):
+            outer += list(node.args.defaults) + [d for d in node.args.kw_defaults if d]
+        for part in outer:
+            self.visit(part)
         if not isinstance(node, ast.Lambda):
             self.names.add(node.name)
-            for decorator in node.decorator_list:
-                self.visit(decorator)
         for sub in ast.walk(node):  # `global x` in a function binds the module's x
             if isinstance(sub, ast.Global):
                 self.names.update(sub.names)
