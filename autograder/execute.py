@@ -220,6 +220,7 @@ def execute_handin(job: Job) -> Outcome:
         if job.trusted_cells:
             from . import lockstep
             runner, student_binds = lockstep.start_runner(job, work, limits)
+            runner.student_names = tuple(job.student_names)
             visible = nbformat.writes(lockstep.blank_trusted_cells(nb, job.trusted_cells))
         else:
             student_binds, visible = {}, job.notebook
@@ -318,7 +319,9 @@ def execute_handin(job: Job) -> Outcome:
             timings["trusted_start"] = runner.ready_seconds or 0.0
         return Outcome(notebook=nbformat.writes(nb), problems=problems,
                        seconds=time.monotonic() - started, timings=timings,
-                       resolved=dict(getattr(execute, "resolved", {})))
+                       resolved=dict(getattr(execute, "resolved", {})),
+                       review=list(getattr(execute, "review", [])),
+                       hidden_failures=list(getattr(execute, "hidden_failures", [])))
     except Exception as error:  # the hand-in fails, the run goes on
         message = f"{type(error).__name__}: {error}"
         log = work / "kernel.log"

@@ -7,7 +7,13 @@ hidden tests again (OverwriteCells restored them), so the HTML shows them
 - replaces the code between ### BEGIN/END HIDDEN TESTS by a one-line note,
 - reduces an error raised there to its name (its traceback quotes hidden code; its
   message is kept only when it is written in the visible part of the cell),
-- withholds any other output that quotes a line of the hidden code.
+- withholds any other output that quotes a line of the hidden code;
+- keeps the trusted runner's generic failure of a hidden segment (`HIDDEN_ENAME`, a
+  hint written for students; autograder/segments.py) as it is;
+and it replaces the outputs of every student cell that ran after hidden tests (metadata
+``autograder.after_hidden_tests``, set in lockstep.py) by a note: text, errors and
+images alike (the student's process had seen hidden inputs; images are dropped rather
+than trusted to carry nothing).
 Then `SanitizeStudentHTML` (nbconvert's bleach-based SanitizeHTML with an allowlist)
 makes the page safe to open: student markdown and text/html/markdown outputs keep only
 plain formatting tags (no script, style, iframe, svg, event-handler attributes or
@@ -32,8 +38,12 @@ from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import Unicode
 
 from .course import Course, UsageError, atomic_write
+from .lockstep import AFTER_HIDDEN
+from .segments import HIDDEN_ENAME
 
 NOTE = "# (hidden tests: not shown)"
+AFTER_NOTE = ("[output not shown in feedback: this cell ran after hidden tests, and what "
+              "your code prints from then on could repeat their inputs]\n")
 MAX_FEEDBACK_BYTES = 5_000_000
 # formatting only: no script/style/iframe/object/svg/form, no event handlers or style attrs
 SAFE_TAGS = ["a", "abbr", "b", "blockquote", "br", "code", "del", "div", "em", "h1", "h2",
@@ -66,6 +76,10 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict,
                         index: int) -> tuple[NotebookNode, dict]:
+        if cell.get("metadata", {}).get("autograder", {}).get(AFTER_HIDDEN) and \
+                not utils.is_grade(cell) and cell.get("outputs"):
+            cell.outputs = [{"output_type": "stream", "name": "stdout", "text": AFTER_NOTE}]
+            return cell, resources
         if not (utils.is_grade(cell) and self.begin_test_delimeter in cell.source):
             return cell, resources
         visible, hidden = split_hidden(cell.source, self.begin_test_delimeter,
@@ -74,7 +88,9 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = visible
         kept = []
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
+            if out.get("output_type") == "error" and out.get("ename") == HIDDEN_ENAME:
+                pass  # the runner's generic message and the instructor's hint
+            elif out.get("output_type") == "error":
                 shown = out.get("evalue") and out["evalue"] in visible
                 text = (f"{out['ename']}: {out['evalue']}" if shown else
                         f"{out['ename']} raised by a hidden test (details not shown)")

@@ -35,6 +35,7 @@ from .contain import MAX_NOTEBOOK_BYTES, StepFailed, notes, run_steps
 from .course import Course, UsageError, atomic_write
 from .engine import Engine, EngineLost, make_engine, stop_forkserver
 from .jobs import WORKER_MODULES, Job, Outcome, TrustedCell
+from .names import student_names
 from .release import register
 from .sandbox import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap, check_cgroups
 
@@ -121,6 +122,7 @@ class Grader:
         release = course.release_folder(assignment_id)
         source = nbformat.read(course.source_notebook(assignment_id), as_version=4)
         self.trusted = trusted_cells(source)
+        self.student_names = student_names(source, self.trusted)
         self.known_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
                           if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
         self.extra_files = {str(p.relative_to(release)): p.read_bytes()
@@ -160,7 +162,8 @@ class Grader:
                    notebook_timeout=self.options.notebook_timeout,
                    limits=vars(self.options.limits()), sandbox=self.options.sandbox,
                    config=self.worker_config, steps=self.pipelines.execute_paths(),
-                   trusted_cells=self.trusted, cgroups=self.cgroups)
+                   trusted_cells=self.trusted, student_names=self.student_names,
+                   cgroups=self.cgroups)
 
     def finish(self, student: str, result: Outcome, sha256: str) -> dict:
         """Save the executed hand-in's grades (one transaction) and its record.
@@ -172,6 +175,8 @@ class Grader:
         resources = {"nbgrader": self.resources(student)}
         nb, resources = run_steps(self.record, nb, resources)
         problems = result.problems + self.notes.get(student, []) + notes(resources)
+        if result.review:
+            nb.cells.insert(0, review_note(result.review))
         atomic_write(self.course.autograded(student, self.assignment_id), nbformat.writes(nb))
         with self.course.gradebook() as gb:
             submission = gb.find_submission(self.assignment_id, student)
@@ -181,12 +186,27 @@ class Grader:
                             score=score, max_score=max_score, problems=problems,
                             needs_manual_grade=needs_manual, seconds=round(result.seconds, 2),
                             submission_sha256=sha256, sandbox=self.options.sandbox,
+                            needs_review=list(result.review),
+                            hidden_failures=list(result.hidden_failures),
                             timings={k: round(v, 3) for k, v in result.timings.items()})
 
     def fail(self, student: str, reason: str, sha256: str | None) -> dict:
         return records.save(self.course, self.assignment_id, student, state=records.FAILED,
                             reason=reason, problems=[], submission_sha256=sha256,
                             sandbox=self.options.sandbox)
+
+
+REVIEW_NOTE = ("**This hand-in needs your instructor's review.** Some tests could not run "
+               "against your notebook (its kernel did not serve them, or the connection to "
+               "it broke); they scored nothing. Your instructor will look at it.")
+
+
+def review_note(reasons: list[str]) -> nbformat.NotebookNode:
+    """The markdown cell put first in a hand-in needing review (the student sees it in
+    the feedback; the reasons, which may name the tests, are in the record only)."""
+    cell = nbformat.v4.new_markdown_cell(REVIEW_NOTE)
+    cell.metadata["autograder"] = {"needs_review": len(reasons)}
+    return cell
 
 
 def _select(course: Course, assignment_id: str, students: list[str]) -> list[str]:
@@ -308,6 +328,11 @@ def format_summary(summary: Summary) -> str:
         if record["problems"]:
             lines.append(f"  {student}: graded {record['score']:g}, but: "
                          + "; ".join(record["problems"]))
+    for student, record in sorted(graded.items()):
+        if record.get("needs_review"):
+            lines.append(f"  {student}: NEEDS REVIEW (graded {record['score']:g}, the tests "
+                         "that could not run scored nothing): "
+                         + "; ".join(record["needs_review"][:3]))
     for student, record in sorted(failed.items()):
         lines.append(f"  {student}: FAILED: {record['reason']}")
     return "\n".join(lines)

@@ -34,6 +34,8 @@ class Job:
                     nbgrader's default ones
     trusted_cells   {grade_id: TrustedCell}: run in the trusted runner (empty: the old
                     one-kernel execution, as nbgrader does)
+    student_names   the names the runner may take from the student's globals when a
+                    test reads one it did not define (autograder/names.py)
     slot            worker slot; set by the worker
     cgroups         False when `grade` found no usable cgroups (sandboxes then do not try)
     """
@@ -47,6 +49,7 @@ class Job:
     config: dict
     extra_files: dict = field(default_factory=dict)
     trusted_cells: dict = field(default_factory=dict)
+    student_names: tuple[str, ...] = ()
     slot: int = 0
     cgroups: bool = True
     steps: tuple[str, ...] | None = None
@@ -60,10 +63,15 @@ class Outcome:
     """What executing a Job gave. `notebook` is None exactly when `error` says why the
     hand-in could not be executed at all; `problems` are limits hit while it ran.
     `timings` (seconds): kernel_start, trusted_start, trusted_cells, channel_wait, and
-    the count channel_requests. `resolved` {grade_id: student globals the test read}."""
+    the count channel_requests. `resolved` {grade_id: student globals the test read}.
+    `review`: why the hand-in needs an instructor's review (the kernel did not serve a
+    test, the channel broke, a test helper or the runner failed); empty: none.
+    `hidden_failures`: details of failed hidden tests, for the instructor only."""
     notebook: str | None
     problems: list = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
     timings: dict = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
+    review: list = field(default_factory=list)
+    hidden_failures: list = field(default_factory=list)

@@ -9,7 +9,11 @@ For each code cell in order:
   gets one silent execute_request (no history, no hooks) that makes its agent serve the
   channel; the trusted runner runs the instructor's source; the runner's outputs, and
   only those, become the cell's outputs. What the student's code printed meanwhile is
-  appended as one stdout stream labelled as such, capped.
+  appended as one stdout stream labelled as such, capped, but only until the first
+  cell holding hidden tests: from then on the student's process has seen hidden inputs,
+  so its prints during test cells are dropped, and every student cell that runs after
+  it gets the metadata ``autograder.after_hidden_tests`` (its outputs are kept for the
+  instructor; feedback.py replaces them by a note).
 
 `TrustedRunner` drives the runner process over its stdin/stdout. `ChannelSandbox` is a
 `Sandbox` with extra binds and, for the runner, another uid and no /handin.
@@ -35,6 +39,7 @@ from nbclient.util import run_sync
 from .course import REPO
 from .execute import SandboxedExecute
 from .sandbox import Sandbox, is_root
+from .segments import has_hidden
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +55,7 @@ AGENT_INSIDE = "/opt/autograder-agent"  # holds the channel package as `agchanne
 TRUSTED_UID_OFFSET = 1  # sandbox.Sandbox: 0 is the student kernel's uid, 1 the runner's
 STUDENT_OUTPUT_LIMIT = 20_000
 STUDENT_LABEL = "[your code's output while the test ran]\n"
+AFTER_HIDDEN = "after_hidden_tests"  # cell metadata: ran after hidden tests (feedback.py)
 BLANKED = "# test cell: it runs in the trusted grading process, not in this kernel\n"
 
 
@@ -112,6 +118,7 @@ class TrustedRunner:
         threading.Thread(target=self._read, daemon=True).start()
         self.seq = 0
         self._write_lock = threading.Lock()
+        self.student_names: tuple[str, ...] = ()  # names.student_names, sent with each run
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -156,15 +163,18 @@ class TrustedRunner:
         try:
             self.wait_ready()
             self._send({"cmd": "run", "seq": seq, "cell": cell.grade_id,
-                        "source": cell.source, "points": cell.points, "timeout": timeout})
+                        "source": cell.source, "points": cell.points, "timeout": timeout,
+                        "student_names": list(self.student_names)})
             return self._reply(timeout + 30)
         except (RuntimeError, OSError, ValueError) as error:
             self.close()
             reason = f"{type(error).__name__}: {error}"
+            shown = "the trusted test runner failed; this test did not run"
             return {"outputs": [{"output_type": "error", "ename": "TrustedRunnerFailed",
-                                 "evalue": reason, "traceback": [f"TrustedRunnerFailed: {reason}"]}],
+                                 "evalue": shown, "traceback": [f"TrustedRunnerFailed: {shown}"]}],
                     "passed": False, "resolved": [], "requests": 0, "seconds_waiting": 0.0,
-                    "seconds": 0.0}
+                    "seconds": 0.0, "hidden_failures": [],
+                    "review": [f"{cell.grade_id}: the trusted test runner failed ({reason})"]}
 
     def close(self) -> None:
         try:
@@ -209,6 +219,9 @@ class LockstepExecute(SandboxedExecute):
         self.timings = {"kernel_start": 0.0, "trusted_cells": 0.0, "channel_wait": 0.0,
                         "channel_requests": 0}
         self.resolved: dict[str, list[str]] = {}
+        self.review: list[str] = []           # why the hand-in needs review (trusted.py)
+        self.hidden_failures: list[str] = []  # the instructor's details of hidden failures
+        self.after_hidden = False             # a cell with hidden tests has run
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
         started = time.monotonic()
@@ -231,6 +244,8 @@ class LockstepExecute(SandboxedExecute):
                                  store_history: bool = True) -> nbformat.NotebookNode:
         spec = self.trusted_cells.get(_grade_id(cell)) if cell.cell_type == "code" else None
         if spec is None:
+            if self.after_hidden and cell.cell_type == "code":  # see feedback.py
+                cell.metadata.setdefault("autograder", {})[AFTER_HIDDEN] = True
             return await super().async_execute_cell(cell, cell_index, execution_count,
                                                     store_history)
         if not await self.km.is_alive():
@@ -245,13 +260,16 @@ class LockstepExecute(SandboxedExecute):
         printed = await self._follow_kernel(msg_id, result, seq)
         result = await result
         outputs = list(result["outputs"])
-        if printed:
+        self.after_hidden |= has_hidden(spec.source)
+        if printed and not self.after_hidden:  # it may quote hidden inputs: not shown then
             outputs.append({"output_type": "stream", "name": "stdout",
                             "text": STUDENT_LABEL + printed})
         cell.outputs = [nbformat.from_dict(out) for out in outputs]
         cell.execution_count = None
         self.executed_cells.add(cell_index)
         self.resolved[spec.grade_id] = result["resolved"]
+        self.review += result.get("review", [])
+        self.hidden_failures += result.get("hidden_failures", [])
         self.timings["trusted_cells"] += time.monotonic() - started
         self.timings["channel_wait"] += result["seconds_waiting"]
         self.timings["channel_requests"] += result["requests"]
@@ -299,7 +317,8 @@ class LockstepExecute(SandboxedExecute):
 
 def start_runner(job: Job, work: Path, limits: Limits) -> tuple[TrustedRunner, dict]:
     """Start the trusted runner for `job` (sandboxed when job.sandbox) with its socket in
-    work/chan; returns it and the ChannelSandbox arguments of the student's sandbox."""
+    work/chan; returns it and the ChannelSandbox arguments of the student's sandbox,
+    which joins the runner's cgroup: `limits.memory_mb` is the total of both."""
     from .sandbox import unsandboxed_wrap
     chan = work / "chan"
     chan.mkdir(mode=0o755)
@@ -321,5 +340,7 @@ def start_runner(job: Job, work: Path, limits: Limits) -> tuple[TrustedRunner, d
         box, argv = None, unsandboxed_wrap(command, limits)
     runner = TrustedRunner(argv, work / "trusted.log", cwd=REPO, sandbox=box)
     student = {"ro_binds": ((CHANNEL_PACKAGE, f"{AGENT_INSIDE}/agchannel"),),
-               "rw_binds": ((chan, chan),)}
+               "rw_binds": ((chan, chan),),
+               # one total per hand-in: the kernel joins the runner's cgroup
+               "shared_cgroup": box.cgroup if box is not None else None}
     return runner, student

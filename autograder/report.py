@@ -1,5 +1,9 @@
 """`status [ID]`: per assignment, who is collected, graded (score, problems), failed (why).
 
+A graded hand-in whose tests could not all run against its notebook (the kernel did not
+serve a test, the channel broke, a test helper or the trusted runner failed) shows
+"NEEDS REVIEW: <reasons>": its score counts those tests as failed.
+
 Reads the submitted/ folder and the status records written by `grade`; it never runs
 anything. A graded hand-in whose file changed since (collected again) shows as
 "collected (changed since graded)".
@@ -38,6 +42,9 @@ def rows(course: Course, assignment_id: str) -> list[tuple[str, str, str, str]]:
             score, max_score, needs_manual = scores.get(
                 student, (record["score"], record["max_score"], record["needs_manual_grade"]))
             detail = "; ".join(record["problems"])
+            if record.get("needs_review"):
+                detail = "; ".join(filter(None, ["NEEDS REVIEW: " + "; ".join(
+                    record["needs_review"][:3]), detail]))
             if needs_manual:
                 detail = "; ".join(filter(None, [detail, "needs manual grading (formgrader)"]))
             table.append((student, state, f"{score:g} / {max_score:g}", detail))

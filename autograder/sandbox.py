@@ -40,6 +40,7 @@ cgroup v2 subtree is delegated), and `grade` says so at start.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -156,6 +157,11 @@ class Sandbox:
     """One sandbox: its scratch folder (None: no /handin at all, e.g. a second, trusted
     process of the same hand-in), the kernel's runtime folder, limits, a uid of its own.
 
+    `shared_cgroup`: join that cgroup (made by another sandbox of the same hand-in, which
+    also removes it) instead of making one: the student's kernel and the trusted runner
+    of one hand-in share one memory and process total; on cgroup v1 each keeps a cpu
+    cgroup (one core's share) of its own, on v2 they share the CPU share too.
+
     Life cycle: `prepare()` (folders, cgroup), `wrap(cmd)` (the command line),
     `watch(pid)` now and then while it runs, `report()` (totals hit), `close()` (kills
     whatever is left, removes the cgroup). With cgroups the totals are per sandbox; where
@@ -163,7 +169,8 @@ class Sandbox:
     """
 
     def __init__(self, scratch: Path | None, runtime_dir: Path, limits: Limits = Limits(),
-                 slot: int = 0, *, uid_offset: int = 0, use_cgroups: bool = True):
+                 slot: int = 0, *, uid_offset: int = 0, use_cgroups: bool = True,
+                 shared_cgroup: Cgroup | None = None):
         self.scratch = Path(scratch) if scratch is not None else None
         self.runtime_dir = Path(runtime_dir)
         self.limits, self.slot = limits, slot   # slot: kept for callers, no longer the uid
@@ -171,6 +178,8 @@ class Sandbox:
         self.task_id = _task_id()               # the creating thread: picks uid and cgroup
         self.use_cgroups = use_cgroups
         self.cgroup: Cgroup | None = None
+        # another sandbox's cgroup to join (one total for both); that one removes it
+        self.shared_cgroup = shared_cgroup
         self.notes: list[str] = []              # why a protection fell back
         self.storage_dir = self.runtime_dir.with_name(self.runtime_dir.name + ".storage")
         self.most_tasks = 0
@@ -209,7 +218,10 @@ class Sandbox:
                     os.chown(path, self.uid, self.uid)
         if self.sized_storage:
             self.storage_dir.mkdir(exist_ok=True)
-        if self.use_cgroups:
+        if self.shared_cgroup is not None:
+            self.cgroup = self.shared_cgroup
+            self._own_cpu_cgroup()
+        elif self.use_cgroups:
             cgroup = Cgroup(self.cgroup_name, memory_bytes=self.limits.memory_mb * 2**20,
                             max_tasks=self.limits.n_processes, cpus=self.limits.cpus)
             try:
@@ -218,9 +230,32 @@ class Sandbox:
             except OSError as error:
                 self.notes.append(f"no cgroup ({error}): per-process limits only")
 
+    def _own_cpu_cgroup(self) -> None:
+        """cgroup v1 with a shared cgroup: a cpu cgroup of our own (memory and pids stay
+        shared), so each process of the pair keeps its own core's share."""
+        self.cpu_cgroup = None
+        if self.shared_cgroup.version != 1 or not self.use_cgroups:
+            return
+        own = Cgroup(self.cgroup_name, memory_bytes=self.limits.memory_mb * 2**20,
+                     max_tasks=self.limits.n_processes, cpus=self.limits.cpus)
+        try:
+            own.create()
+            self.cpu_cgroup = own
+        except OSError as error:
+            self.notes.append(f"no cpu cgroup of its own ({error}): the CPU share is shared")
+
+    def _procs_files(self) -> list[str]:
+        if self.cgroup is None:
+            return []
+        files = self.cgroup.procs_files()
+        own = getattr(self, "cpu_cgroup", None)
+        if own is not None:  # v1 dirs: memory, pids, cpu
+            files = files[:2] + own.procs_files()[2:]
+        return files
+
     def enter_argv(self) -> list[str]:
         """The launcher that joins the cgroup and mounts the storage, then execs bwrap."""
-        spec = {"cgroup_procs": self.cgroup.procs_files() if self.cgroup else [],
+        spec = {"cgroup_procs": self._procs_files(),
                 "storage": {"dir": str(self.storage_dir), "uid": self.uid,
                             "bytes": self.limits.storage_mb * 2**20,
                             "stage": str(self.scratch) if self.scratch else None}
@@ -310,14 +345,36 @@ class Sandbox:
         return problems
 
     def close(self) -> None:
-        """Kill what is left of the sandbox, wait until it is gone, remove its cgroup."""
-        if self.cgroup is not None:
+        """Kill what is left of the sandbox, wait until it is gone, remove its cgroup (a
+        shared one is left to the sandbox that made it, which kills all in it)."""
+        if self.shared_cgroup is not None:
+            self.cgroup = None
+            own, self.cpu_cgroup = getattr(self, "cpu_cgroup", None), None
+            if own is not None:  # its processes are listed in its cpu dir only
+                deadline = time.monotonic() + 10
+                while (pids := own.dirs and _read_pids(own.dirs[-1])) and \
+                        time.monotonic() < deadline:
+                    for pid in pids:
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    time.sleep(0.02)
+                own.close()
+        elif self.cgroup is not None:
             self.cgroup.close()
             self.cgroup = None
         elif is_root():  # no cgroup: wait for the dead PID namespace to empty
             deadline = time.monotonic() + 10
             while count_processes(self.uid) and time.monotonic() < deadline:
                 time.sleep(0.05)
+
+
+def _read_pids(folder: Path) -> list[int]:
+    try:
+        return [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+    except OSError:
+        return []
 
 
 def count_processes(uid: int) -> int:

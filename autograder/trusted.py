@@ -5,22 +5,34 @@ grading worker in a bubblewrap sandbox of its own (another uid than the student 
 no /handin). It runs the instructor's test cells, one at a time, when the worker asks:
 
     stdin  (JSON lines)  {"cmd": "run", "seq": n, "cell": grade_id, "source": ...,
-                          "points": p|null, "timeout": seconds}  |  {"cmd": "quit"}
+                          "points": p|null, "timeout": seconds,
+                          "student_names": [names]}  |  {"cmd": "quit"}
                          {"cmd": "cancel", "seq": n}: the student kernel went idle
                           without connecting for run n (its agent was sabotaged); stop
                           waiting for it. Ignored (no reply) for any other n.
     stdout (JSON lines)  {"ready": true}   once, when the socket listens; then per run:
                          {"outputs": [nbformat outputs], "passed": bool, "resolved": [names],
+                          "review": [reasons], "hidden_failures": [details],
                           "requests": n, "seconds_waiting": s, "seconds": s}
 
-For each cell it accepts one connection from the student kernel's agent on the Unix
-socket PATH, executes the source in a namespace whose missing names are the student's
-globals (see `TestNamespace`), and sends "done" to the agent. Outputs: what the test
-printed (stdout/stderr streams); when the cell's last statement is an expression giving
-a number, an execute_result with that number clamped to [0, points] (partial credit);
-when it raised, an error output whose traceback names the test cell's line numbers but
-quotes none of its source (it is compiled under a filename that linecache does not know).
-A test passed only when its code ran to the end here.
+It fails closed. Every cell it is sent RUNS, whether or not the student kernel's agent
+connects for it; without a connection every request to the student's side raises
+`ChannelError` ("the notebook's kernel did not serve this test"). A missing name is taken
+from the student only when it is one of `student_names` (see `TestNamespace`,
+autograder/names.py). A channel failure during a cell (not served, broken, a malformed
+or undecodable reply) fails the cell whatever the test code did with the error, and
+puts a reason in "review"; so does a test-helper cell (points null) that raised. The
+worker records such a hand-in as needing review.
+
+The cell is cut into visible and hidden segments (autograder/segments.py), run in order
+in one namespace. Outputs: what the visible segments printed (stdout/stderr streams);
+nothing of a hidden segment: its failure becomes one generic error with a hint, and its
+details go to "hidden_failures" (the instructor's record, never the notebook). When the
+cell's last statement is an expression giving a number, an execute_result with that
+number clamped to [0, points] (partial credit); when a visible segment raised, an error
+output whose traceback names the test cell's line numbers but quotes none of its source
+(it is compiled under a filename that linecache does not know). A test passed only when
+its code ran to the end here.
 """
 from __future__ import annotations
 
@@ -44,12 +56,14 @@ import numpy as np
 
 from coursepkg import grading
 
-from .channel.proxy import RemoteError, TrustedChannel
+from . import segments as segments_mod
+from .channel.proxy import CHANNEL_ENAME, NOT_SERVED, RemoteError, TrustedChannel
 
 if TYPE_CHECKING:
     from types import FrameType
 
-FILENAME = "<trusted test cell>"
+FILENAME = segments_mod.FILENAME
+DETAIL_LIMIT = 600          # characters of a hidden failure kept for the instructor
 STREAM_LIMIT = 100_000      # characters of test output kept per stream
 MESSAGE_LIMIT = 2_000
 CONNECT_SECONDS = 30
@@ -62,17 +76,25 @@ class CellTimeoutError(TimeoutError):
 class TestNamespace(dict):
     """Globals of the test cells. A name the tests did not define (and no builtin) is
     looked up among the student's globals through the channel, every time (lock-step:
-    the student's value may change between cells). Python 3.11 calls ``__missing__`` of a
-    dict subclass for LOAD_NAME at cell level and LOAD_GLOBAL in functions defined there."""
+    the student's value may change between cells), but only when it is one of
+    `student_names` (autograder/names.py: bound by a solution cell, by no test cell);
+    any other missing name is a NameError, never a student's object. Python 3.11 calls
+    ``__missing__`` of a dict subclass for LOAD_NAME at cell level and LOAD_GLOBAL in
+    functions defined there."""
 
-    def __init__(self, channel: TrustedChannel):
+    def __init__(self, channel: TrustedChannel, student_names: frozenset = frozenset()):
         super().__init__()
         self._channel = channel
+        self.student_names = frozenset(student_names)
 
     def __missing__(self, name: str) -> Any:
         if hasattr(builtins, name):
             return getattr(builtins, name)
-        return self._channel.request("global", name)
+        if name in self.student_names:
+            return self._channel.request("global", name)
+        raise NameError(f"name {name!r} is not defined in the tests (they take from the "
+                        "notebook only the names its exercises define; use "
+                        f"get_student_global({name!r}) for another of the notebook's globals)")
 
 
 def _stream(name: str, text: str) -> dict:
@@ -111,14 +133,17 @@ def _score(value: Any, points: float | None) -> float | None:
     return min(max(value, 0.0), float(points)) if points is not None else max(value, 0.0)
 
 
-def execute(source: str, namespace: dict) -> Any:
-    """Run `source` like a notebook cell; the value of a final expression statement."""
-    tree = ast.parse(source, filename=FILENAME)
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    exec(compile(tree, FILENAME, "exec"), namespace)
-    if last is None:
+def execute(tree: ast.Module | str, namespace: dict, last: bool = True) -> Any:
+    """Run `tree` (or source) like a notebook cell; with `last`, the value of a final
+    expression statement."""
+    if isinstance(tree, str):
+        tree = ast.parse(tree, filename=FILENAME)
+    body = list(tree.body)
+    final = body.pop() if last and body and isinstance(body[-1], ast.Expr) else None
+    exec(compile(ast.Module(body, type_ignores=[]), FILENAME, "exec"), namespace)
+    if final is None:
         return None
-    return eval(compile(ast.Expression(last.value), FILENAME, "eval"), namespace)
+    return eval(compile(ast.Expression(final.value), FILENAME, "eval"), namespace)
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> NoReturn:
@@ -168,49 +193,100 @@ def _connect(listener: socket.socket, commands: Commands, seq: int,
     return None
 
 
+def _run_segments(segments: list, namespace: dict, hidden_log: list) -> tuple[list, Any]:
+    """Run the cell's segments in order; (outputs, value of the final expression) or
+    raises _Stop(outputs, failure output). Hidden segments' output goes to `hidden_log`."""
+    outputs: list[dict] = []
+    value = None
+    for index, segment in enumerate(segments):
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                value = execute(segment.tree, namespace, last=index == len(segments) - 1)
+        except BaseException as error:  # SystemExit / KeyboardInterrupt in test code too
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if segment.hidden:
+                hidden_log.append(_hidden_detail(error, out, err))
+                raise _Stop(outputs, segments_mod.hidden_failure(segment.hint)) from None
+            outputs += _streams(out, err)
+            raise _Stop(outputs, _error_output(error)) from None
+        if not segment.hidden:
+            outputs += _streams(out, err)
+    return outputs, value
+
+
+class _Stop(Exception):
+    def __init__(self, outputs: list, failure: dict):
+        super().__init__()
+        self.outputs, self.failure = outputs, failure
+
+
+def _streams(out: io.StringIO, err: io.StringIO) -> list[dict]:
+    return [_stream(name, buffer.getvalue()) for name, buffer in (("stdout", out), ("stderr", err))
+            if buffer.getvalue()]
+
+
+def _hidden_detail(error: BaseException, out: io.StringIO, err: io.StringIO) -> str:
+    """What a hidden segment's failure was, for the instructor's record only."""
+    failure = _error_output(error)
+    return (" | ".join(failure["traceback"]) + (" | printed: " + out.getvalue()[-300:]
+                                                 if out.getvalue() else ""))[:DETAIL_LIMIT]
+
+
 def run_cell(command: dict, namespace: TestNamespace, channel: TrustedChannel,
              listener: socket.socket, commands: Commands) -> dict:
+    """Run one test cell (always, served by the kernel or not); the result dict of the
+    module docstring."""
     started = time.monotonic()
     timeout = float(command.get("timeout") or 60)
     before = (channel.n_requests, channel.seconds_waiting)
     channel.resolved = []
-    out, err = io.StringIO(), io.StringIO()
-    outputs, passed = [], False
+    review, hidden_log = [], []
+    cell = command.get("cell")
     sock = _connect(listener, commands, command.get("seq"), min(timeout, CONNECT_SECONDS))
-    if sock is None:
-        return {"outputs": [{"output_type": "error", "ename": "KernelNotConnected",
-                             "evalue": "the notebook's kernel did not connect to the tests",
-                             "traceback": ["KernelNotConnected: the notebook's kernel did not "
-                                           "connect to the tests; this test did not run"]}],
-                "passed": False, "resolved": [], "requests": 0, "seconds_waiting": 0.0,
-                "seconds": time.monotonic() - started}
-    channel.attach(sock, started + timeout)
-    value = None
+    if sock is None:  # run anyway: what needs the student fails, the rest is the tests'
+        channel.attach_unserved(NOT_SERVED)
+        review.append(f"{cell}: {NOT_SERVED} (its agent never connected)")
+    else:
+        channel.attach(sock, started + timeout)
+    value, failure = None, None
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            value = execute(command["source"], namespace)
-        passed = True
-    except BaseException as error:  # SystemExit / KeyboardInterrupt in test code included
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        failure = _error_output(error)
+        segments = segments_mod.split(command["source"])
+        outputs, value = _run_segments(segments, namespace, hidden_log)
+    except _Stop as stop:
+        outputs, failure = stop.outputs, stop.failure
+    except BaseException as error:  # the cell does not parse (an instructor's mistake)
+        outputs, failure = [], _error_output(error)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        channel.detach()
-    for name, buffer in (("stdout", out), ("stderr", err)):
-        if buffer.getvalue():
-            outputs.append(_stream(name, buffer.getvalue()))
-    if passed:
+        channel_failure = channel.detach()
+    if channel_failure is not None:  # fail closed, whatever the test code made of it
+        shown, detail = channel_failure
+        review.append(f"{cell}: {shown}" + (f" ({detail})" if detail else ""))
+        if failure is None or failure.get("ename") != CHANNEL_ENAME:
+            outputs.append(_channel_output(shown))
+        failure = failure or {}
+    elif failure is not None and command.get("points") is None:
+        review.append(f"{cell}: the test-helper cell raised {failure.get('ename')}")
+    if failure is None:
         score = _score(value, command.get("points"))
         if score is not None:
             outputs.append({"output_type": "execute_result", "execution_count": None,
                             "metadata": {}, "data": {"text/plain": repr(score)}})
-    else:
+    elif failure:
         outputs.append(failure)
-    return {"outputs": outputs, "passed": passed, "resolved": channel.resolved,
-            "requests": channel.n_requests - before[0],
+    return {"outputs": outputs, "passed": failure is None, "resolved": channel.resolved,
+            "requests": channel.n_requests - before[0], "review": review,
+            "hidden_failures": [f"{cell}: {text}" for text in hidden_log],
             "seconds_waiting": channel.seconds_waiting - before[1],
             "seconds": time.monotonic() - started}
+
+
+def _channel_output(reason: str) -> dict:
+    text = f"{reason}; this test cannot be scored and the hand-in is marked for review"
+    return {"output_type": "error", "ename": CHANNEL_ENAME, "evalue": text,
+            "traceback": [f"{CHANNEL_ENAME}: {text}"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     listener.listen(1)
     channel = TrustedChannel()
     grading._install_backend(grading._TrustedBackend(channel))
-    namespace = TestNamespace(channel)
+    namespace = None
     replies.write(json.dumps({"ready": True}) + "\n")
     commands = Commands()
     while True:
@@ -235,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if command.get("cmd") != "run":
             return 0
+        if namespace is None:
+            namespace = TestNamespace(channel)
+        namespace.student_names = frozenset(command.get("student_names", ()))
         result = run_cell(command, namespace, channel, listener, commands)
         replies.write(json.dumps(result) + "\n")
 

@@ -8,23 +8,41 @@ Test cells (nbgrader cells with ``grade: true`` and no solution) and test-helper
   global namespace directly.
 - **trusted grading** (``python -m autograder grade``): test cells run in a separate,
   trusted process that holds no student code. A name that the test cells did not define
-  themselves (``Net``, ``SGD``, ``sigmoid``, ...) resolves to a *proxy* of the student's
-  global of that name; calling it, or reading its attributes, goes through a narrow
-  channel that carries only plain data (numbers, strings, numeric arrays, containers of
-  those, ``dp.Node`` values) and handles to remote objects. The grading runner installs a
-  backend here (`_install_backend`) so that the same test code works in both modes.
+  themselves resolves to a *proxy* of the student's global of that name, but only for
+  the names the instructor's solution cells define (``Net``, ``SGD``, ``sigmoid``, ...)
+  and no test cell does; any other missing name is a NameError there. Calling a proxy, or
+  reading its attributes, goes through a narrow channel that carries only plain data
+  (numbers, strings, numeric arrays, containers of those, ``dp.Node`` values) and handles
+  to remote objects. The grading runner installs a backend here (`_install_backend`) so
+  that the same test code works in both modes.
 
-Rules for test code (both modes):
+What the trusted runner trusts: the instructor's test source, its own computations, and
+the channel's framing. What it never does: take a name the tests define from the
+student (even when the cell that defines it failed or was not served), take a decoding
+or connection failure for the student's exception (that is a ``ChannelError``, which
+``except Exception`` does not catch; the cell fails and the hand-in is marked for
+review), or show anything of a hidden segment (between ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``) to the student: a failure there shows only a hint, the
+instructor's from a ``# hint: ...`` comment line right after the BEGIN line.
 
-- Import what you use (``import numpy as np``) in a test-helper cell: a missing name is
-  looked up among the *student's* globals.
+Rules for test code that fails closed (both modes):
+
+- Import and define everything the tests use in a test-helper cell.
+- Reach a student global that no solution cell defines (``grad_w``, ``X``) explicitly:
+  ``get_student_global("grad_w")``.
 - Assigning a global in a test cell defines it for the tests only. To set a global the
   student's code reads (the seed-style ``grad_w`` array), use `set_student_global`.
 - An object of the tests that student code must call back into (the tests' own network,
   a random Generator) is passed as ``expose(obj, "method", ...)``: student code sees only
   the listed methods.
-- Anything the student's process must do itself (plot, apply numpy's floating-point error
-  state) goes through the helpers below, never through the tests' own ``plt``/``np``.
+- Nothing the student's process reports about itself is evidence. `student_errstate`
+  (numpy's error state, applied BY the student's process) and `student_figures` (what
+  the student's process SAYS it drew) are kept for one-kernel checks and hints; a test
+  must not award points on them alone: compute expected values and judge results in the
+  tests (for overflow: check the returned values on large inputs; for a figure:
+  cross-check the data against the tests' own, or leave the point to the manual grader).
+- Inputs the student must not learn and reference code go into hidden segments
+  (top-level statements between the markers), never into visible test code.
 """
 from __future__ import annotations
 
@@ -152,12 +170,14 @@ def get_student_global(name: str, default: Any = _MISSING) -> Any:
 
 def student_errstate(**kwargs: str) -> contextlib.AbstractContextManager:
     """``with student_errstate(over="raise"):`` numpy's error state for the student calls
-    made inside the block (``np.errstate`` in the student's process)."""
+    made inside the block (``np.errstate`` in the student's process). NOT evidence: the
+    student's process applies it (or ignores it); judge overflow from the values."""
     return _backend.student_errstate(**kwargs)
 
 
 def student_figures(close: bool = True) -> list[list[dict]]:
-    """The student's open matplotlib figures as plain data, see `describe_figures`."""
+    """The student's open matplotlib figures as plain data, see `describe_figures`. NOT
+    evidence: it is what the student's process says it drew; cross-check the data."""
     return _backend.student_figures(close)
 
 

@@ -18,7 +18,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .protocol import ChannelClosed, Codec, ProtocolError, error_payload, read_frame, write_frame
+from .protocol import (
+    ChannelClosed,
+    Codec,
+    ProtocolError,
+    check_frame,
+    error_payload,
+    read_frame,
+    send_checked,
+    write_frame,
+)
 
 
 class Endpoint:
@@ -63,8 +72,16 @@ class Endpoint:
                     payload = header["err"]
                     if type(payload) is not dict:
                         raise self._break("malformed error reply")
-                    raise self.make_error(payload)
-                return self.codec.decode(header.get("ok"), buffers)
+                    try:
+                        error = self.make_error(payload)
+                    except Exception as failure:
+                        raise self._break(f"error reply not usable: {failure!r}"[:300]) from None
+                    raise error
+                try:  # whatever decoding raises is the channel's failure, not the callee's
+                    return self.codec.decode(header.get("ok"), buffers)
+                except Exception as failure:
+                    raise self._break(f"reply not decodable: {type(failure).__name__}: "
+                                      f"{failure}"[:300]) from None
         finally:
             self.seconds_waiting += time.monotonic() - started
 
@@ -100,6 +117,7 @@ class Endpoint:
             args = self.codec.decode(header.get("a"), buffers)
             result = self.handler(op, args)
             data, out_buffers = self.codec.encode(result)
+            frame = check_frame({"re": req_id, "ok": data}, out_buffers)  # too large: error reply
         except (ChannelClosed, TimeoutError):
             raise
         except KeyboardInterrupt:  # the worker interrupts a student kernel that overran
@@ -107,4 +125,4 @@ class Endpoint:
         except BaseException as error:  # SystemExit from student code must not end us
             write_frame(self.sock, {"re": req_id, "err": error_payload(error)})
             return
-        write_frame(self.sock, {"re": req_id, "ok": data}, out_buffers)
+        send_checked(self.sock, *frame)

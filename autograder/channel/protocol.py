@@ -19,7 +19,8 @@ Values (`Codec.encode` / `Codec.decode`), as JSON:
 
 numpy scalars travel as Python numbers. Decoding never unpickles, never imports a name
 taken from the wire and never calls a constructor other than numpy's ``frombuffer`` on
-an allowlisted dtype (then ``copy``) and ``Node(array)``. Nesting depth and item counts
+an allowlisted dtype and ``Node(array)``. An array takes over its received buffer (no
+copy; each buffer serves one array only), so a frame costs its size once. Nesting depth and item counts
 are bounded; an unknown tag, dtype or handle id raises ProtocolError.
 """
 from __future__ import annotations
@@ -78,14 +79,24 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearra
     return data
 
 
-def write_frame(sock: socket.socket, header: dict, buffers: list = ()) -> None:
-    """Send one frame; refuses (ProtocolError) what the reader would refuse."""
+def check_frame(header: dict, buffers: list = ()) -> tuple[bytes, list[memoryview]]:
+    """(header as bytes, buffer views); ProtocolError for what the reader would refuse."""
     text = json.dumps(header, separators=(",", ":")).encode()
     views = [memoryview(b).cast("B") for b in buffers]
     if len(text) > MAX_HEADER or len(views) > MAX_BUFFERS or \
             sum(v.nbytes for v in views) > MAX_FRAME:
         raise ProtocolError(f"message too large for the channel (limits: header {MAX_HEADER} "
                             f"bytes, {MAX_BUFFERS} arrays, {MAX_FRAME} bytes of arrays)")
+    return text, views
+
+
+def write_frame(sock: socket.socket, header: dict, buffers: list = ()) -> None:
+    """Send one frame; refuses (ProtocolError) what the reader would refuse."""
+    send_checked(sock, *check_frame(header, buffers))
+
+
+def send_checked(sock: socket.socket, text: bytes, views: list[memoryview]) -> None:
+    """Send a frame that `check_frame` made."""
     sock.settimeout(None)
     sock.sendall(_PREFIX.pack(len(text), len(views))
                  + b"".join(_LENGTH.pack(v.nbytes) for v in views) + text)
@@ -240,12 +251,19 @@ def _dec_array(d: dict, buffers: list) -> np.ndarray:
             not all(type(n) is int and n >= 0 for n in shape):
         raise ProtocolError(f"array refused: index/dtype/shape not allowed ({str(d)[:120]}); "
                             f"dtypes accepted: {', '.join(sorted(DTYPES))}")
-    dtype = DTYPES[dt]
+    dtype, buffer = DTYPES[dt], buffers[index]
+    if buffer is None:
+        raise ProtocolError("array refused: its buffer was used by another array already")
     expected = math.prod(shape) * dtype.itemsize
-    if expected != len(buffers[index]):
+    if expected != len(buffer):
         raise ProtocolError(f"array refused: shape {shape} of {dt} needs {expected} bytes, "
-                            f"got {len(buffers[index])}")
-    return np.frombuffer(bytes(buffers[index]), dtype=dtype).reshape(shape).copy()
+                            f"got {len(buffer)}")
+    buffers[index] = None  # one array per buffer: the array owns the received bytes
+    try:  # no copy: the received bytearray becomes the array's memory
+        return np.frombuffer(buffer if isinstance(buffer, bytearray) else bytearray(buffer),
+                             dtype=dtype).reshape(shape)
+    except (ValueError, TypeError, OverflowError, MemoryError) as error:
+        raise ProtocolError(f"array refused: {type(error).__name__}: {error}"[:200]) from None
 
 
 def _node_value(v: Any) -> np.ndarray | None:

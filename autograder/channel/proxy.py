@@ -37,8 +37,21 @@ MIRRORED = ("ValueError", "TypeError", "IndexError", "KeyError", "AttributeError
 
 
 class RemoteError(Exception):
-    """An exception raised by student code (or the student side of the channel)."""
+    """An exception raised by student code, as the student's side reported it."""
     remote_type = "Exception"
+
+
+CHANNEL_ENAME = "ChannelError"
+NOT_SERVED = "the notebook's kernel did not serve this test"
+BROKEN = "the notebook's kernel broke the tests' channel (a malformed or refused message)"
+
+
+class ChannelError(BaseException):
+    """The student's side did not serve a request: its kernel never connected, or the
+    connection broke, or a message was malformed, refused or undecodable. Never the
+    student's code's own exception, and a BaseException so that a test's
+    ``except Exception`` does not take it for one: the cell fails, the hand-in is marked
+    for review (`TrustedChannel.detach`)."""
 
 
 _ERROR_CLASSES = {name: type(name, (RemoteError, getattr(builtins, name)),
@@ -54,8 +67,12 @@ def make_remote_error(payload: dict) -> RemoteError:
         error = RemoteError(f"{name}: {message}")
         error.remote_type = name
         return error
-    error = klass.__new__(klass, message)
-    Exception.__init__(error, message)
+    try:  # (MemoryError's __new__ refuses klass.__new__(klass, ...): construct normally)
+        error = klass(message)
+    except Exception:
+        error = RemoteError(f"{name}: {message}")
+        error.remote_type = name
+        return error
     if name == "StopIteration":
         error.value = None
     return error
@@ -71,6 +88,9 @@ class Exposed:
             raise ValueError(f"expose(): method names must be public names (or \"__call__\" "
                              f"for a function, see expose_callable), got {bad!r}")
         self.obj, self.methods = obj, tuple(methods)
+
+    def __repr__(self) -> str:
+        return f"<{type(self.obj).__name__} of the tests, exposed: {', '.join(self.methods)}>"
 
 
 class RemoteObject:
@@ -155,17 +175,28 @@ class TrustedChannel:
         self.endpoint: Endpoint | None = None
         self.n_requests, self.seconds_waiting = 0, 0.0
         self.resolved: list[str] = []  # audit: student globals the tests looked up
+        self.failure: tuple[str, str] | None = None  # this cell's channel failure (_fail)
+        self._unserved: str | None = None
 
     def attach(self, sock: socket.socket, deadline: float | None) -> None:
         """Use `sock` (the agent's connection for one test cell) until `detach`."""
         self.endpoint = Endpoint(sock, self.codec, self._serve, make_remote_error)
         self.endpoint.deadline = deadline
+        self.failure = None
 
-    def detach(self) -> None:
-        """Tell the agent the cell is done (when the connection still works), close it."""
+    def attach_unserved(self, reason: str) -> None:
+        """No connection for this cell: every request raises ChannelError(`reason`)."""
+        self.endpoint, self.failure = None, None
+        self._unserved = reason
+
+    def detach(self) -> tuple[str, str] | None:
+        """Tell the agent the cell is done (when the connection still works), close it;
+        returns why the channel failed during the cell, (message shown, detail for the
+        instructor), or None when it did not."""
         endpoint, self.endpoint = self.endpoint, None
+        failure, self.failure, self._unserved = self.failure, None, None
         if endpoint is None:
-            return
+            return failure
         self.n_requests += endpoint.n_requests
         self.seconds_waiting += endpoint.seconds_waiting
         try:
@@ -175,10 +206,19 @@ class TrustedChannel:
             pass
         finally:
             endpoint.sock.close()
+        return failure
+
+    def _fail(self, public: str, detail: str = "") -> ChannelError:
+        """Note the cell's first channel failure; the error to raise in the tests. The
+        message is ours (`public`): what the student's side sent is kept for the
+        instructor's record only, it may carry anything."""
+        if self.failure is None:
+            self.failure = (public, detail[:300])
+        return ChannelError(public)
 
     def request(self, op: str, args: Any = None) -> Any:
         if self.endpoint is None:
-            raise RemoteError("the student kernel is not connected (its agent did not start)")
+            raise self._fail(getattr(self, "_unserved", None) or NOT_SERVED)
         if op == "global":
             self.resolved.append(str(args))
         try:
@@ -187,9 +227,7 @@ class TrustedChannel:
             raise TimeoutError("the notebook's code did not answer within the cell timeout") \
                 from None
         except (ProtocolError, OSError) as error:
-            failure = RemoteError(f"the student kernel's side of the channel failed: {error}")
-            failure.remote_type = "ChannelError"
-            raise failure from None
+            raise self._fail(BROKEN, f"{type(error).__name__}: {error}") from None
 
     def expose(self, obj: Any, methods: tuple[str, ...]) -> Exposed:
         return Exposed(obj, methods)

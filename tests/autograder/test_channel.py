@@ -332,3 +332,85 @@ def test_an_exposed_function_can_only_be_called(student):
     c = student({"use": use})
     assert c.get("use")(c.channel.expose(recorder, ("__call__",))) == [2, 3] + ["blocked"] * 3
     assert calls == [1, 2]
+
+
+# --- issue 19: nothing the student's side sends passes for the student's own error -------
+def _poison_replies(monkeypatch, sh):
+    """The agent (student side, same process here) sends every array with shape `sh`
+    and an empty buffer: it passes the size check when `sh` holds a 0."""
+    def enc_array(a, buffers):
+        buffers.append(b"")
+        return {"$a": len(buffers) - 1, "dt": "<f8", "sh": sh}
+    monkeypatch.setattr(protocol.Codec, "_enc_array", staticmethod(enc_array))
+
+
+def test_an_undecodable_reply_is_a_channel_error_never_a_value_error(student, monkeypatch):
+    """A header that makes numpy raise ValueError while decoding used to reach the test as
+    the student's function raising ValueError (issue 19)."""
+    from autograder.channel.proxy import ChannelError
+    c = student({"f": lambda: np.zeros(3)})
+    f = c.get("f")
+    _poison_replies(monkeypatch, [2**40, 2**40, 0])
+    with pytest.raises(ChannelError) as info:
+        try:
+            f()
+        except Exception as error:  # a test's `except ValueError/Exception` never sees it
+            pytest.fail(f"the decoding failure reached the test as {type(error).__name__}")
+    assert "broke the tests' channel" in str(info.value) and "2**40" not in str(info.value)
+    shown, detail = c.channel.detach()
+    assert "channel" in shown and "reshape" in detail   # the detail: the instructor's record
+
+
+def test_decoded_arrays_take_over_the_received_bytes_without_copies():
+    big = np.arange(4_000_000, dtype=np.float64)          # 32 MB
+    codec = _plain_codec()
+    data, buffers = codec.encode([big])
+    received = [bytearray(memoryview(b).cast("B")) for b in buffers]
+    import tracemalloc
+    tracemalloc.start()
+    back = codec.decode(json.loads(json.dumps(data)), received)[0]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert np.array_equal(back, big) and back.flags.writeable
+    assert peak < 1_000_000, f"decoding allocated {peak} bytes for a 32 MB array"
+    with pytest.raises(ProtocolError, match="used by another array"):  # one array per buffer
+        codec.decode({"$l": [{"$a": 0, "dt": "<f8", "sh": [1]}] * 2}, [bytearray(8)])
+
+
+def test_a_memory_error_of_student_code_arrives_as_one(student):
+    def hungry():
+        raise MemoryError("too much")
+    c = student({"hungry": hungry})
+    with pytest.raises(MemoryError) as info:
+        c.get("hungry")()
+    assert isinstance(info.value, RemoteError) and "too much" in str(info.value)
+
+
+def test_an_oversized_reply_of_the_tests_is_an_error_for_the_student_side(student, monkeypatch):
+    """The tests' side answering a student call with a frame over the limit used to fail
+    outside the endpoint's handling (the test was told the student's side failed)."""
+    from autograder.channel.proxy import ChannelError
+    monkeypatch.setattr(protocol, "MAX_FRAME", 1000)
+
+    def call_back(obj):
+        try:
+            obj.big()
+        except Exception as error:
+            return f"student saw {type(error).__name__}: {error}"
+        return "no error"
+
+    class Tests:
+        def big(self):
+            return np.zeros(1000)
+    c = student({"call_back": call_back})
+    try:
+        answer = c.get("call_back")(c.channel.expose(Tests(), ("big",)))
+    except ChannelError:
+        pytest.fail("the tests' own oversized reply was blamed on the student's side")
+    assert "too large" in answer and c.channel.detach() is None
+
+
+def test_exposed_objects_have_a_readable_repr():
+    from autograder.channel.proxy import Exposed
+    text = repr(Exposed(object(), ("forward", "loss")))
+    assert "0x" not in text and "forward, loss" in text

@@ -133,6 +133,10 @@ def square(x):
     for frame in sys._current_frames().values():
         print('FRAME', traceback.format_stack(frame))
     raise NotImplementedError()
+try:  # once here, in its own cell: during a test cell with hidden tests nothing is shown
+    square(0)
+except NotImplementedError:
+    pass
 """,
     # reaching into the tests' objects through what they expose
     "walk_the_tests_objects": """
@@ -256,9 +260,11 @@ def test_attacks_from_the_blank_notebook_score_what_the_blank_scores(course):
                for s in students}
     assert "FILE /handin/tiny.ipynb" in outputs["x_print_notebook_history_traceback"]
     assert "runs in the trusted grading process" in outputs["x_print_notebook_history_traceback"]
-    found = outputs["x_walk_the_tests_objects"]
-    assert "FOUND" in found and "not exposed" in found and "not allowed" in found
-    assert "[your code's output while the test ran]\n2\n" in outputs["x_print_a_score"]
+    # what it found is printed during test_square, which has hidden tests: not shown (the
+    # refusals themselves: test_channel.test_student_code_reaches_only_the_exposed_methods)
+    assert "FOUND" not in outputs["x_walk_the_tests_objects"]
+    # what student code prints during a test cell with hidden tests is never shown
+    assert "[your code's output while the test ran]" not in outputs["x_print_a_score"]
 
 
 # --- the real assignment -----------------------------------------------------------------

@@ -66,7 +66,7 @@ def test_small_class_end_to_end(course, tmp_path):
         assert tiny.HIDDEN_MARKER not in html    # ... and feedback leaves it out
         assert "hidden tests: not shown" in html
     bob = course.feedback("bob", "tiny").read_text()
-    assert "raised by a hidden test" in bob and "square(3) should be 9" in bob
+    assert "a hidden test of this cell failed" in bob and "square(3) should be 9" in bob
 
     out = tmp_path / "grades.csv"
     assert export(course, out) == 3

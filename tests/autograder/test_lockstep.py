@@ -15,14 +15,14 @@ from autograder.lockstep import BLANKED, STUDENT_LABEL
 pytestmark = pytest.mark.slow
 
 
-def _job(cells: list, trusted: dict, sandbox: bool = True) -> Job:
+def _job(cells: list, trusted: dict, sandbox: bool = True, names=("f",)) -> Job:
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     options = GradeOptions(cell_timeout=20, notebook_timeout=90)
     return Job(notebook=nbformat.writes(nb), notebook_name="t.ipynb", resources={},
                cell_timeout=20, notebook_timeout=90, limits=vars(options.limits()),
-               sandbox=sandbox, config={}, trusted_cells=trusted)
+               sandbox=sandbox, config={}, trusted_cells=trusted, student_names=names)
 
 
 def _cell(source, grade_id=None):

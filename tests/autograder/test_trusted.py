@@ -21,8 +21,11 @@ class Runner:
         assert json.loads(self.process.stdout.readline()) == {"ready": True}
         self.seq = 0
 
-    def run(self, source, student_ns=None, points=None, timeout=20, connect=True):
-        """Run `source` as a test cell; the agent serves `student_ns` meanwhile."""
+    def run(self, source, student_ns=None, points=None, timeout=20, connect=True,
+            student_names=None):
+        """Run `source` as a test cell; the agent serves `student_ns` meanwhile; the
+        runner may take `student_names` (default: the names of `student_ns`) from it."""
+        names = sorted(student_ns or {}) if student_names is None else list(student_names)
         self.seq += 1
         server = None
         if connect:
@@ -31,7 +34,8 @@ class Runner:
             server.start()
         self.process.stdin.write(json.dumps({"cmd": "run", "seq": self.seq, "cell": "t",
                                              "source": source, "points": points,
-                                             "timeout": timeout}) + "\n")
+                                             "timeout": timeout,
+                                             "student_names": names}) + "\n")
         self.process.stdin.flush()
         if not connect:
             self.process.stdin.write(json.dumps({"cmd": "cancel", "seq": self.seq}) + "\n")
@@ -97,9 +101,77 @@ def test_an_error_from_student_code_fails_the_test_with_the_student_error(runner
 
 def test_the_runner_survives_exit_in_test_code_and_a_kernel_that_never_connects(runner):
     assert runner.run("raise SystemExit(0)")["outputs"][0]["ename"] == "SystemExit"
-    missing = runner.run("assert True", connect=False)
-    assert missing["outputs"][0]["ename"] == "KernelNotConnected" and not missing["passed"]
+    missing = runner.run("assert square(2) == 4", connect=False, student_names=["square"])
+    assert missing["outputs"][-1]["ename"] == "ChannelError" and not missing["passed"]
+    assert "did not serve this test" in missing["outputs"][-1]["evalue"]
+    assert missing["review"] and "did not serve" in missing["review"][0]
     assert runner.run("assert 1 + 1 == 2")["passed"]
+
+
+def test_a_cell_the_kernel_does_not_serve_still_runs_and_defines_its_helpers(runner):
+    """Issue 19: the helper cell whose kernel did not connect used to be skipped, and the
+    next test took `check` from the student (a no-op there)."""
+    helper = runner.run("import math\ndef check(k):\n    assert square(k) == k * k",
+                        connect=False, student_names=["square"])
+    assert helper["passed"] and helper["review"]  # it needed nothing of the student's
+    student = {"square": lambda x: x * x + 1, "check": lambda k: None, "math": None}
+    result = runner.run("check(3)", student, points=1, student_names=["square"])
+    assert not result["passed"] and result["outputs"][-1]["ename"] == "AssertionError"
+    assert result["resolved"] == ["square"] and result["review"] == []
+
+
+def test_names_the_tests_bind_never_come_from_the_student(runner):
+    student = {"_helper": lambda: True, "square": lambda x: x * x}
+    result = runner.run("assert _helper()", student, student_names=["square"])
+    assert not result["passed"] and result["outputs"][-1]["ename"] == "NameError"
+    assert "get_student_global" in result["outputs"][-1]["evalue"]
+    assert result["resolved"] == []
+    explicit = runner.run("from coursepkg.grading import get_student_global\n"
+                          "assert get_student_global('_helper')()", student,
+                          student_names=["square"])
+    assert explicit["passed"]
+
+
+def test_a_channel_failure_fails_the_cell_even_when_the_test_swallows_it(runner):
+    swallow = "try:\n    square(2)\nexcept Exception:\n    pass\nprint('done')"
+    result = runner.run(swallow, {"square": lambda x: x * x}, connect=False,
+                        student_names=["square"])
+    assert not result["passed"] and result["outputs"][-1]["ename"] == "ChannelError"
+    assert result["review"]
+
+
+HIDDEN_CELL = """print("visible part")
+assert square(2) == 4
+### BEGIN HIDDEN TESTS
+# hint: try negative numbers
+print("HIDDEN-INPUT-41")
+assert square(-41) == 1681, "HIDDEN-MESSAGE"
+### END HIDDEN TESTS
+print("after")"""
+
+
+def test_hidden_segments_show_nothing_but_a_hint(runner):
+    def square(x):
+        print("student saw", x)
+        if x < 0:
+            raise ValueError(f"cannot take {x} (STUDENT-ECHO)")
+        return x * x
+    result = runner.run(HIDDEN_CELL, {"square": square}, points=1)
+    shown = json.dumps(result["outputs"])
+    assert not result["passed"] and result["outputs"][0]["text"] == "visible part\n"
+    assert result["outputs"][-1]["ename"] == "HiddenTestFailed"
+    assert "try negative numbers" in result["outputs"][-1]["evalue"]
+    for secret in ("41", "HIDDEN", "STUDENT-ECHO", "after"):
+        assert secret not in shown
+    assert "STUDENT-ECHO" in result["hidden_failures"][0]   # the instructor's record
+    passing = runner.run(HIDDEN_CELL.replace("# hint: try negative numbers\n", ""),
+                         {"square": lambda x: x * x}, points=1)
+    assert passing["passed"] and "HIDDEN" not in json.dumps(passing["outputs"])
+    assert [o.get("text") for o in passing["outputs"]] == ["visible part\nafter\n"] or \
+        [o.get("text") for o in passing["outputs"]] == ["visible part\n", "after\n"]
+    failing = runner.run(HIDDEN_CELL.replace("# hint: try negative numbers\n", ""),
+                         {"square": square}, points=1)
+    assert "visible examples" in failing["outputs"][-1]["evalue"]    # the default hint
 
 
 def test_a_test_that_outlives_its_timeout_fails_and_the_next_one_runs(runner):
