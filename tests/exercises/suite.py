@@ -15,15 +15,21 @@ kernel for the few hand-ins only that mode can show) and runs the checks below:
 Hand-ins: `solution` (the reference answers), `second` (ALTERNATIVE filled into the
 student version), `blank` (the student version as released) and one per WRONG entry (the
 reference with one mistake).
+
+`AttackSuite` adds the hostile, trivial and hard-coded hand-ins of an `ATTACKS` module
+(`<id>_handins.py`: `attacks() -> {name: (answers, lost)}`, where answers is
+{grade_id: source} filled into the blank notebook or (cell, old, new) applied to the
+reference, and `LOST = {name: test cells it must lose}`), graded in the same batch, each
+scoring exactly its honest score.
 """
 from __future__ import annotations
 
 import importlib.util
+from types import ModuleType
 
 import pytest
 
-from .harness import (SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin,
-                      student_version)
+from .harness import SUITE_PIPELINE, fill_solution, mistake_handin, solution_handin, student_version
 
 
 class AssignmentSuite:
@@ -50,11 +56,18 @@ class AssignmentSuite:
             handins[name] = mistake_handin(reference, cell, old, new)
         return handins
 
+    @classmethod
+    def extra_handins(cls, handins: dict) -> dict:
+        """More hand-ins for the trusted batch, built from `handins` (none here)."""
+        return {}
+
     @pytest.fixture(scope="class")
     def graded(self, autograde):
         """Every hand-in but ONE_KERNEL_ONLY, in one batch of the suites' pipeline (trusted)."""
         names = sorted(set(self.WRONG) - set(self.ONE_KERNEL_ONLY))
-        results = autograde(self.ASSIGNMENT, self.handins(names), timeout=self.TIMEOUT,
+        handins = self.handins(names)
+        handins.update(self.extra_handins(handins))
+        results = autograde(self.ASSIGNMENT, handins, timeout=self.TIMEOUT,
                             pipeline=SUITE_PIPELINE)
         print(f"\n{self.ASSIGNMENT}: seconds per hand-in:",
               {name: result.seconds for name, result in results.items()})
@@ -120,3 +133,33 @@ class AssignmentSuite:
                 continue
             assert message.startswith("AssertionError: ") and "expect" in message.lower(), (
                 f"{mistake}, {name}: unhelpful failure message {message!r}")
+
+
+class AttackSuite(AssignmentSuite):
+    """An AssignmentSuite whose batch also grades the hand-ins of `ATTACKS` (see above)."""
+    ATTACKS: ModuleType
+
+    def pytest_generate_tests(self, metafunc):
+        super().pytest_generate_tests(metafunc)
+        if "attack" in metafunc.fixturenames:
+            metafunc.parametrize("attack", sorted(self.ATTACKS.LOST))
+
+    @classmethod
+    def extra_handins(cls, handins: dict) -> dict:
+        extra = {}
+        for name, (answers, _) in cls.ATTACKS.attacks().items():
+            if isinstance(answers, tuple):  # (cell, old, new): the reference with one change
+                extra[name] = mistake_handin(handins["solution"], *answers)
+            else:
+                extra[name] = fill_solution(handins["blank"], answers)
+        return extra
+
+    def test_attack_scores_its_honest_score(self, graded, attack):
+        """A trivial, hard-coded or hostile hand-in loses exactly the tests it does not
+        honestly pass, and is still graded."""
+        result, expected = graded[attack], self.ATTACKS.LOST[attack]
+        assert not result.failed, result.describe()
+        assert result.lost == expected, (
+            f"{attack}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n"
+            + result.describe())
+        assert result.total == self.AUTOGRADED_POINTS - sum(result.cells[name][1] for name in expected)

@@ -21,8 +21,7 @@ from __future__ import annotations
 import pytest
 
 from . import act_handins as H
-from .harness import SUITE_PIPELINE, fill_solution, mistake_handin
-from .suite import AssignmentSuite
+from .suite import AttackSuite
 
 pytestmark = pytest.mark.slow  # one nbgrader batch: ~1 min of CPU, several minutes on a busy machine
 
@@ -170,32 +169,8 @@ WRONG = {
 }
 
 
-class TestActivations(AssignmentSuite):
+class TestActivations(AttackSuite):
+    ATTACKS = H
     ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS = ASSIGNMENT, AUTOGRADED_POINTS, MANUAL_POINTS
     ALTERNATIVE, WRONG = ALTERNATIVE, WRONG
     TIMEOUT = 60
-
-    @pytest.fixture(scope="class")
-    def graded(self, autograde):
-        """The suite's hand-ins and the hostile/trivial ones of act_handins, in ONE trusted batch."""
-        handins = self.handins(sorted(self.WRONG))
-        for name, (answers, _) in H.attacks().items():
-            if isinstance(answers, tuple):  # (cell, old, new): the reference with one change
-                handins[name] = mistake_handin(handins["solution"], *answers)
-            else:
-                handins[name] = fill_solution(handins["blank"], answers)
-        results = autograde(self.ASSIGNMENT, handins, timeout=self.TIMEOUT, pipeline=SUITE_PIPELINE)
-        print(f"\n{self.ASSIGNMENT}: seconds per hand-in:",
-              {name: result.seconds for name, result in results.items()})
-        return results
-
-    @pytest.mark.parametrize("attack", H.ATTACK_NAMES)
-    def test_attack_scores_its_honest_score(self, graded, attack):
-        """A trivial, hard-coded or hostile hand-in loses exactly the tests it does not honestly
-        pass (every test, for the trivial and hard-coded ones)."""
-        result = graded[attack]
-        expected = H.LOST[attack]
-        assert not result.failed, result.describe()
-        assert result.lost == expected, (
-            f"{attack}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n" + result.describe())
-        assert result.total == self.AUTOGRADED_POINTS - sum(result.cells[name][1] for name in expected)

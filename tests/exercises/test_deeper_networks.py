@@ -13,8 +13,7 @@ from __future__ import annotations
 import pytest
 
 from . import deeper_networks_handins as H
-from .harness import SUITE_PIPELINE, fill_solution
-from .suite import AssignmentSuite
+from .suite import AttackSuite
 
 pytestmark = pytest.mark.slow
 
@@ -90,31 +89,11 @@ WRONG = {
 }
 
 
-class TestDeeperNetworks(AssignmentSuite):
+class TestDeeperNetworks(AttackSuite):
+    ATTACKS = H
     ASSIGNMENT = "deeper_networks"
     AUTOGRADED_POINTS = 11
     MANUAL_POINTS = {"deep_answer": 2}
     ALTERNATIVE = ALTERNATIVE
     WRONG = WRONG
     TIMEOUT = 60
-
-    @pytest.fixture(scope="class")
-    def graded(self, autograde):
-        """The suite's hand-ins and the trivial/constant/hard-coded ones, in ONE trusted batch."""
-        handins = self.handins(sorted(self.WRONG))
-        for name, (answers, _) in H.attacks().items():
-            handins[name] = fill_solution(handins["blank"], answers)
-        results = autograde(self.ASSIGNMENT, handins, timeout=self.TIMEOUT, pipeline=SUITE_PIPELINE)
-        print(f"\n{self.ASSIGNMENT}: seconds per hand-in:",
-              {name: result.seconds for name, result in results.items()})
-        return results
-
-    @pytest.mark.parametrize("attack", H.ATTACK_NAMES)
-    def test_attack_scores_its_honest_score(self, graded, attack):
-        """A trivial, constant or hard-coded hand-in loses exactly the tests it does not honestly pass."""
-        result = graded[attack]
-        expected = H.LOST[attack]
-        assert not result.failed, result.describe()
-        assert result.lost == expected, (
-            f"{attack}: expected to lose {sorted(expected)}, lost {sorted(result.lost)}\n" + result.describe())
-        assert result.total == self.AUTOGRADED_POINTS - sum(result.cells[name][1] for name in expected)

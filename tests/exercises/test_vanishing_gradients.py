@@ -18,8 +18,7 @@ import nbformat
 import pytest
 
 from . import vg_handins as H
-from .harness import (SUITE_PIPELINE, answer_cells, fill_solution, source_version,
-                      student_version)
+from .harness import SUITE_PIPELINE, answer_cells, fill_solution, source_version, student_version
 
 ASSIGNMENT = "vanishing_gradients"
 CORRECT = ("solution", "second", "original_api")
