@@ -119,8 +119,9 @@ for _n, _v in list(globals().items()):
             if _insp.isfunction(_f):
                 setattr(_v, _m, _rec_wrap(_f, f'{_n}.{_m}', True))
         _v._rec = True
-print('LOG', _bi._SAW[-300:])
-print('B64', _b64.b64encode(repr(_bi._SAW[-300:]).encode()).decode())
+_ALL = [_s[:150] for _s in _bi._SAW[-3000:]]
+print('LOG', _ALL)
+print('B64', _b64.b64encode(repr(_ALL).encode()).decode())
 """
 
 
