@@ -14,7 +14,7 @@ Modules, one job each:
     jobs       the typed Job (in) / Outcome (out) of executing one hand-in
     execute    one hand-in in one sandboxed kernel (runs in a worker)
     lockstep   its test cells in a sandboxed trusted runner, in notebook order
-    trusted    the trusted runner process (`python -m autograder.trusted`)
+    trusted    the trusted runner process (`python -m autograder.runner.runner`)
     channel/   the narrow channel between runner and student kernel (no pickle)
     sandbox    the bubblewrap command line and resource limits
     cgroups    per-sandbox totals (memory, processes, CPU) in cgroup v1 or v2

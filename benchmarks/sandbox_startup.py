@@ -19,9 +19,9 @@ sys.path.insert(0, str(REPO / "tests" / "autograder"))
 
 from agtools import handin, make_course, submit  # noqa: E402
 from autograder import tiny  # noqa: E402
-from autograder.execute import execute_handin  # noqa: E402
-from autograder.grade import GradeOptions, Grader  # noqa: E402
-from autograder.sandbox import sandbox_processes  # noqa: E402
+from autograder.grading.grader import GradeOptions, Grader  # noqa: E402
+from autograder.sandbox.bubblewrap import sandbox_processes  # noqa: E402
+from autograder.worker.handin import execute_handin  # noqa: E402
 
 SQUARE = "def square(x):\n    return x * x\n"
 KINDS = {
@@ -41,7 +41,7 @@ def main() -> None:
         submit(course, kind, handin(course, answers))
     options = GradeOptions(workers=1, cell_timeout=6, notebook_timeout=45, memory_mb=1024)
     grader = Grader(course, "tiny", options)
-    jobs = {kind: grader.prepare(kind).in_slot(0) for kind in KINDS}
+    jobs = {kind: grader.prepare(kind) for kind in KINDS}
     deaths = 0
     for round_ in range(args.rounds):
         for kind, job in jobs.items():

@@ -29,7 +29,7 @@ A line that proves nothing is not looked for (the rule, tested in tests/tools/):
    cells, and the parts of the solution cells around the solution (signatures,
    docstrings). For a hidden-test line the visible test cells count as shown too (a hidden
    line equal to a visible one tells nothing). Visible *test* cells (graded cells and the
-   ``test_`` helper cells the trusted runner runs, as ``autograder.grade.trusted_cells``
+   ``test_`` helper cells the trusted runner runs, as ``autograder.grading.grader.trusted_cells``
    decides) never excuse an answer line: a reference implementation in a visible test
    cell is a leak.
 
@@ -110,7 +110,7 @@ def _regions(text: str, begin: str, end: str) -> tuple[list[tuple[int, str]], li
 
 
 def _is_test(cell: dict) -> bool:
-    """Graded test cells and ``test_`` helper cells (autograder.grade.trusted_cells)."""
+    """Graded test cells and ``test_`` helper cells (autograder.grading.grader.trusted_cells)."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     grade_id = meta.get("grade_id") or ""
     return bool(meta.get("grade") and not meta.get("solution")) or grade_id.startswith("test_")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import tiny
-from autograder.course import REPO, Course
-from autograder.release import release
+from autograder.commands.release import release
+from autograder.common.course import REPO, Course
+from autograder.demo import tiny_class as tiny
 
 
 def make_course(base: Path) -> Course:

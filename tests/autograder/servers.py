@@ -15,8 +15,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from autograder.course import Course
-from autograder.formgrade import server_command
+from autograder.commands.formgrader import server_command
+from autograder.common.course import Course
 
 
 def free_port() -> int:

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from agtools import handin, snapshot
-from autograder.collect import collect, format_report
-from autograder.course import UsageError
+from autograder.commands.collect import collect, format_report
+from autograder.common.errors import UsageError
 
 
 def _lms_folder(course, root):

@@ -12,10 +12,12 @@ from nbgrader.preprocessors import SaveAutoGrades
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 
 from agtools import handin, submit
-from autograder import pipeline, records, tiny
-from autograder.contain import clamp_partial_credit
-from autograder.execute import message_size
-from autograder.grade import GradeOptions, grade
+from autograder.common import records
+from autograder.demo import tiny_class as tiny
+from autograder.grading import steps as pipeline
+from autograder.grading.grader import GradeOptions, grade
+from autograder.preprocessors.containment import clamp_partial_credit
+from autograder.worker.handin import message_size
 
 OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=True)
 SQUARE = "def square(x):\n    return x * x\n"
@@ -40,7 +42,7 @@ NO_TEXT_PLAIN = (
 
 def test_partial_credit_is_clamped_to_the_cells_points_and_nan_is_refused():
     assert clamp_partial_credit("1e9", 2.0) == ("2.0", "partial credit 1e9 clamped to 2")
-    assert clamp_partial_credit("inf", 1.0)[0] == "1.0"
+    assert clamp_partial_credit("inf", 1.0)[0] == "0.0"  # not finite: refused (common/scoring.py)
     assert clamp_partial_credit(["-5"], 2.0)[0] == "0.0"
     assert clamp_partial_credit("nan", 2.0)[0] == "0.0"
     assert clamp_partial_credit("1.5", 2.0) == (None, None)      # within range: unchanged

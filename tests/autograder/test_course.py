@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 
 from agtools import cli_env, handin, run_cli, submit
-from autograder import tiny
-from autograder.course import PACKAGE_DIR, Course, UsageError
+from autograder.common.course import PACKAGE_DIR, Course
+from autograder.common.errors import UsageError
+from autograder.demo import tiny_class as tiny
 
 DUE = datetime(2026, 1, 15, 12, 0)
 

@@ -2,9 +2,8 @@
 processes of the venv, started here on 127.0.0.1 (one thread per worker), grading the
 generated `tiny` assignment with the sandbox on (except where a test says why not).
 
-All workers share the test run's AUTOGRADER_UID_BASE: the Dask engine derives each
-worker thread's sandbox slot from the worker's pid, so worker processes on one machine
-never share a sandbox uid (the pool's slots 0..N-1 stay far below pid * 8).
+All workers share the test run's AUTOGRADER_UID_BASE: sandbox uids come from the worker
+thread's id (unique on the machine), so worker processes on one machine never share one.
 
 The schedulers run with `worker-saturation: 1.0` (a worker holds only the task it runs,
 so a dying worker takes no innocent queued hand-in with it) and `allowed-failures: 1`
@@ -24,9 +23,10 @@ import pytest
 from distributed import Client
 
 from agtools import cli_env, grade_until_recorded, handin, released, submit
-from autograder import records, tiny
-from autograder.course import REPO, Course
-from autograder.grade import GradeOptions, grade
+from autograder.common import records
+from autograder.common.course import REPO, Course
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 pytestmark = pytest.mark.slow
 DASK = str(Path(sys.executable).parent / "dask")
@@ -190,16 +190,13 @@ def test_worker_killed_mid_run_every_handin_recorded_once(course, cluster, monke
     assert sorted(summary.graded) == sorted(expected) and not summary.failed
     _assert_graded_once(course, expected)
     if os.geteuid() == 0:  # the killed worker's sandboxed kernel died with it
-        from autograder.dask_engine import SLOTS_PER_PROCESS
-        from autograder.sandbox import SANDBOX_UID_BASE
-        uid = SANDBOX_UID_BASE + victims[0] * SLOTS_PER_PROCESS
+        from autograder.sandbox.bubblewrap import sandbox_processes
         for _ in range(30):
-            ps = subprocess.run(["ps", "-u", str(uid), "-o", "pid="], capture_output=True,
-                                text=True)
-            if not ps.stdout.strip():
+            left = sandbox_processes()
+            if not left:
                 break
             time.sleep(1)
-        assert ps.stdout.strip() == "", "a sandboxed kernel outlived its killed worker"
+        assert left == [], "a sandboxed kernel outlived its killed worker"
 
 
 def test_scheduler_gone_mid_run_stops_cleanly_then_rerun_completes(course, cluster):

@@ -23,8 +23,8 @@ import nbformat
 import pytest
 
 from agtools import cli_env, run_cli
-from autograder import tiny
-from autograder.course import PACKAGE_DIR
+from autograder.common.course import PACKAGE_DIR
+from autograder.demo import tiny_class as tiny
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd")

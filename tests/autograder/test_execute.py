@@ -6,8 +6,8 @@ import signal
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.execute import _exit_reason, _mark_unexecuted, _problems_in_outputs
-from autograder.sandbox import Limits
+from autograder.sandbox.bubblewrap import Limits
+from autograder.worker.handin import _exit_reason, _mark_unexecuted, _problems_in_outputs
 
 LIMITS = Limits(cpu_seconds=42)
 

@@ -10,12 +10,13 @@ import nbformat
 import pytest
 
 from agtools import handin, run_cli
-from autograder import tiny
-from autograder.collect import collect
-from autograder.course import Course, UsageError
-from autograder.export import export
-from autograder.grade import GradeOptions, grade
-from autograder.lms import Roster
+from autograder.commands.collect import collect
+from autograder.commands.export import export
+from autograder.common.course import Course
+from autograder.common.errors import UsageError
+from autograder.common.roster import Roster
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 # What Canvas exports from Grades > Export (and accepts back in Grades > Import): five
 # student columns, one column per assignment "Name (canvas id)", a Points Possible row.

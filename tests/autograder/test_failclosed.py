@@ -24,11 +24,12 @@ from nbformat.v4 import new_code_cell
 from test_forgery import _decoded_base64
 
 from agtools import outputs_text, run_cli
-from autograder import records, segments
-from autograder.course import REPO, Course
-from autograder.grade import trusted_cells
-from autograder.names import bound_names
-from autograder.release import release
+from autograder.commands.release import release
+from autograder.common import records
+from autograder.common.course import REPO, Course
+from autograder.grading.grader import trusted_cells
+from autograder.grading.names import bound_names
+from autograder.runner import segments
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import nbformat
 import pytest
 
 from agtools import handin, submit
-from autograder import feedback as feedback_module
-from autograder import tiny
-from autograder.feedback import feedback
-from autograder.grade import GradeOptions, grade
+from autograder.commands import feedback as feedback_module
+from autograder.commands.feedback import feedback
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -129,7 +129,7 @@ def test_an_oversized_feedback_page_is_replaced_by_a_note(course, monkeypatch, c
 
 
 def test_split_hidden_keeps_a_note_where_hidden_lines_were_and_returns_them():
-    from autograder.feedback import NOTE, split_hidden
+    from autograder.preprocessors.feedback import NOTE, split_hidden
     source = ("assert f(1) == 1\n    ### BEGIN HIDDEN TESTS\n    assert f(2) == 4\n"
               "    ### END HIDDEN TESTS\nprint('done')")
     visible, hidden = split_hidden(source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")

@@ -11,8 +11,9 @@ from nbformat.v4 import new_code_cell
 from nbgrader.utils import compute_checksum
 
 from agtools import handin, outputs_text, run_cli, submit
-from autograder import records, tiny
-from autograder.feedback import split_hidden
+from autograder.common import records
+from autograder.demo import tiny_class as tiny
+from autograder.preprocessors.feedback import split_hidden
 
 pytestmark = pytest.mark.slow
 
@@ -300,8 +301,8 @@ print('IN', In)
 
 
 def test_attacks_on_vanishing_gradients_score_what_its_blank_scores(tmp_path):
-    from autograder.course import REPO, Course
-    from autograder.release import release
+    from autograder.commands.release import release
+    from autograder.common.course import REPO, Course
     course = Course(root=tmp_path / "course", source=REPO / "solutions",
                     release=tmp_path / "release")
     release(course, ["vanishing_gradients"])

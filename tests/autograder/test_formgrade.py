@@ -13,11 +13,11 @@ from nbgrader.utils import notebook_hash
 from servers import formgrader
 
 from agtools import handin
-from autograder import tiny
-from autograder.collect import collect
-from autograder.course import Course
-from autograder.grade import GradeOptions, grade
-from autograder.release import release
+from autograder.commands.collect import collect
+from autograder.commands.release import release
+from autograder.common.course import Course
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 pytestmark = pytest.mark.slow
 

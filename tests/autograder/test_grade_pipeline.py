@@ -6,12 +6,13 @@ import nbformat
 import pytest
 
 from agtools import handin, run_cli
-from autograder import records, tiny
-from autograder.collect import collect
-from autograder.export import export
-from autograder.feedback import feedback
-from autograder.grade import GradeOptions, grade
-from autograder.report import status_table
+from autograder.commands.collect import collect
+from autograder.commands.export import export
+from autograder.commands.feedback import feedback
+from autograder.commands.status import status_table
+from autograder.common import records
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 pytestmark = pytest.mark.slow
 FAST = GradeOptions(workers=2, cell_timeout=20, notebook_timeout=90, quiet=True)
@@ -101,8 +102,8 @@ def test_no_sandbox_says_what_it_drops_and_still_grades(course):
 
 
 def test_grade_refuses_to_run_unsandboxed_without_the_flag(course, monkeypatch):
-    from autograder import sandbox
-    from autograder.course import UsageError
+    from autograder.common.errors import UsageError
+    from autograder.sandbox import bubblewrap as sandbox
     monkeypatch.setattr(sandbox, "BWRAP", "/nonexistent/bwrap")
     with pytest.raises(UsageError, match="--no-sandbox"):
         grade(course, "tiny", options=FAST)

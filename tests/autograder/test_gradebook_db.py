@@ -12,9 +12,9 @@ import pytest
 from servers import formgrader, postgres, postgres_bin
 
 from agtools import cli_env, handin
-from autograder import tiny
-from autograder.course import REPO, Course
-from autograder.release import release
+from autograder.commands.release import release
+from autograder.common.course import REPO, Course
+from autograder.demo import tiny_class as tiny
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL binaries absent "

@@ -8,10 +8,10 @@ import nbformat
 import pytest
 
 from agtools import handin, run_cli, snapshot
-from autograder import tiny
-from autograder.collect import collect, format_report
-from autograder.course import UsageError
-from autograder.lms import Roster, parse
+from autograder.commands.collect import collect, format_report
+from autograder.common.errors import UsageError
+from autograder.common.roster import Roster, parse
+from autograder.demo import tiny_class as tiny
 
 DUE = datetime(2026, 1, 15, 23, 59)
 

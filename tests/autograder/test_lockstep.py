@@ -6,11 +6,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from agtools import handin, outputs_text, run_cli, submit
-from autograder import records, tiny
-from autograder.execute import execute_handin
-from autograder.grade import GradeOptions, trusted_cells
-from autograder.jobs import Job, TrustedCell
-from autograder.lockstep import BLANKED, STUDENT_LABEL
+from autograder.common import records
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, trusted_cells
+from autograder.grading.job import Job, TrustedCell
+from autograder.worker.handin import execute_handin
+from autograder.worker.lockstep import BLANKED, STUDENT_LABEL
 
 pytestmark = pytest.mark.slow
 

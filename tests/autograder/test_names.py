@@ -1,9 +1,9 @@
-"""What the runner may take from the student (autograder/names.py) and how it cuts a test
-cell into visible and hidden segments (autograder/segments.py): static, from source."""
+"""What the runner may take from the student (autograder/grading/names.py) and how it cuts a test
+cell into visible and hidden segments (autograder/runner/segments.py): static, from source."""
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder import segments
-from autograder.names import bound_names, student_names
+from autograder.grading.names import bound_names, student_names
+from autograder.runner import segments
 
 
 def test_every_kind_of_module_level_binding_is_seen():

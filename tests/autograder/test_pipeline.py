@@ -17,12 +17,13 @@ from nbgrader.preprocessors import (
 from traitlets.config import Config
 
 from agtools import handin, submit
-from autograder import pipeline, tiny
-from autograder.contain import CleanTestOutputs, DeduplicateIdsAndSay, DropWidgetState
-from autograder.course import UsageError
-from autograder.execute import steps_after_execute
-from autograder.grade import GradeOptions, Grader, grade
-from autograder.jobs import Job
+from autograder.common.errors import UsageError
+from autograder.demo import tiny_class as tiny
+from autograder.grading import steps as pipeline
+from autograder.grading.grader import GradeOptions, Grader, grade
+from autograder.grading.job import Job
+from autograder.preprocessors.containment import CleanTestOutputs, DeduplicateIdsAndSay, DropWidgetState
+from autograder.worker.handin import steps_after_execute
 
 OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=True)
 

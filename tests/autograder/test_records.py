@@ -1,7 +1,7 @@
 """records.py: a hand-in counts as done only when its record says graded AND the
 submitted file is still the one that was graded."""
-from autograder import records
-from autograder.course import Course
+from autograder.common import records
+from autograder.common.course import Course
 
 
 def _course(tmp_path) -> Course:

@@ -1,9 +1,9 @@
 """release: nbgrader generate_assignment into exercises/, byte-identical when repeated;
 clear errors for unknown assignment ids."""
 from agtools import cli_env, run_cli, snapshot
-from autograder import tiny
-from autograder.cli import main
-from autograder.release import release
+from autograder.commands import main
+from autograder.commands.release import release
+from autograder.demo import tiny_class as tiny
 
 
 def test_release_twice_is_byte_identical_and_strips_solutions(course):

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from agtools import grade_until_recorded, handin, submit
-from autograder import records, tiny
-from autograder.grade import GradeOptions, grade
+from autograder.common import records
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
 
 pytestmark = pytest.mark.slow
 SLOW_CUBE = "import time\ntime.sleep(2)\n" + tiny.CORRECT["cube"]
@@ -64,7 +65,7 @@ def test_kill_9_mid_run_then_resume(course):
     # the killed run left no kernel behind (workers die with their parent, kernels with
     # their worker: allow the chain a few seconds)
     if os.geteuid() == 0:
-        from autograder.sandbox import sandbox_processes
+        from autograder.sandbox.bubblewrap import sandbox_processes
         for _ in range(30):
             if not sandbox_processes():
                 break

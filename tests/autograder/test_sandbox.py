@@ -11,9 +11,9 @@ import nbformat
 import pytest
 
 from agtools import handin, outputs_text, submit
-from autograder import tiny
-from autograder.grade import GradeOptions, grade
-from autograder.sandbox import (
+from autograder.demo import tiny_class as tiny
+from autograder.grading.grader import GradeOptions, grade
+from autograder.sandbox.bubblewrap import (
     CGROUP_PREFIX,
     SANDBOX_UID_BASE,
     Limits,
@@ -177,7 +177,7 @@ def test_start_up_sweep_removes_only_empty_cgroups_of_its_own_base_left_by_dead_
 
 
 def test_prlimit_argv_sets_every_per_process_limit_and_leaves_the_count_to_a_cgroup():
-    from autograder.sandbox import Limits
+    from autograder.sandbox.bubblewrap import Limits
     limits = Limits(memory_mb=3, cpu_seconds=5, n_processes=7, file_mb=2)
     with_count = limits.prlimit_argv()
     assert with_count[0] == "prlimit" and with_count[-1] == "--"

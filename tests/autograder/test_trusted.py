@@ -1,4 +1,4 @@
-"""The trusted runner (`python -m autograder.trusted`) as a real process, driven over its
+"""The trusted runner (`python -m autograder.runner`) as a real process, driven over its
 stdin/stdout like the grading worker does, with the real agent serving a namespace
 (the student's globals) over the real Unix socket."""
 import json
@@ -9,14 +9,14 @@ import threading
 import pytest
 
 from autograder.channel import agent
-from autograder.course import REPO
+from autograder.common.course import REPO
 
 
 class Runner:
     def __init__(self, tmp_path):
         self.socket = str(tmp_path / "s")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.trusted", "--socket", self.socket],
+            [sys.executable, "-m", "autograder.runner", "--socket", self.socket],
             cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
         assert json.loads(self.process.stdout.readline()) == {"ready": True}
         self.seq = 0

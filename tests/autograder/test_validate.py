@@ -1,16 +1,16 @@
 """`validate`: the student's local check says why every failing test fails, names the cells
 a student still has to answer, and never refers to a cell by an index.
 
-Real kernels run the released `tiny` assignment (autograder/tiny.py) with edited answers."""
+Real kernels run the released `tiny` assignment (autograder/demo/tiny_class.py) with edited answers."""
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell
 
 from agtools import handin
-from autograder import tiny
-from autograder.validate import TestResult as Result
-from autograder.validate import ValidateReport, format_report, plain_numbers, validate
+from autograder.commands.validate import TestResult as Result
+from autograder.commands.validate import ValidateReport, format_report, plain_numbers, validate
+from autograder.demo import tiny_class as tiny
 
 
 def _write(nb, tmp_path) -> Path:
