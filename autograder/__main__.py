@@ -1,4 +1,4 @@
-"""`python -m autograder ...`: see autograder/commands.py."""
+"""`python -m autograder ...`: see autograder/commands/__init__.py."""
 import sys
 
 from autograder.commands import main

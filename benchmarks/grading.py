@@ -29,13 +29,12 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from autograder import records, tiny  # noqa: E402
-from autograder.commands.demo import make_class, pick_assignment  # noqa: E402
-from autograder.commands.release import register, release  # noqa: E402
-from autograder.common.course import Course  # noqa: E402
+from autograder.commands.demo import make_class, pick_assignment
+from autograder.commands.release import release
+from autograder.common import records
+from autograder.common.course import REPO, Course
+from autograder.common.generate import register
+from autograder.demo import tiny_class as tiny
 
 
 def build_course(base: Path, n: int) -> tuple[Course, str]:

@@ -220,6 +220,59 @@ def _safe_extract(archive: Path, into: Path) -> None:
         raise UsageError(f"{archive} is not a readable .zip file: {error}") from error
 
 
+def _found(course: Course, assignment_id: str, source: Path, tmp: Path,
+           report: CollectReport, roster: "lms.Roster | None") -> list:
+    """(student, notebook path, timestamp) of every hand-in in `source` (unpacked in tmp)."""
+    root = source
+    if source.is_file():
+        if source.suffix.lower() != ".zip":
+            raise UsageError(f"{source} is a file but not a .zip; SOURCE must be a folder or "
+                             "an LMS .zip")
+        _safe_extract(source, tmp / "zip")
+        root = tmp / "zip"
+    names = sorted(p.name for p in root.iterdir() if p.name not in SKIP)
+    if names and set(names) <= {"archive", "extracted"}:
+        (tmp / "archives").mkdir()
+        root = _unpack_zip_collect(root, tmp / "archives")
+        names = sorted(p.name for p in root.iterdir() if p.name not in SKIP)
+    named_regexp = course.config().FileNameCollectorPlugin.get("named_regexp", "")
+    if lms.looks_like_lms(names, named_regexp):
+        return list(_lms_candidates(course, root, assignment_id, report, roster, named_regexp))
+    if roster is not None:
+        report.ignored.append("the roster (SOURCE is not a Canvas/Moodle download: folder and "
+                              "file names are the student ids)")
+    return list(_candidates(root, assignment_id, report))
+
+
+def _store(course: Course, assignment_id: str, student: str, notebook: Path,
+           timestamp: bytes | None, report: CollectReport) -> bool:
+    """Copy one hand-in into submitted/ (with its timestamp); False when not collected."""
+    if not STUDENT_ID.match(student):
+        report.note(report.problems, student, "name not usable as a student id (letters, "
+                    "digits and . _ - @, starting with a letter or digit); not collected")
+        return False
+    try:
+        data = notebook.read_bytes()
+    except OSError as error:
+        report.note(report.problems, student, f"unreadable: {error}; not collected")
+        return False
+    problem = _check_notebook(data)
+    if problem:
+        report.note(report.problems, student, f"{problem}: copied anyway, grading will "
+                                              "record it as failed")
+    dest = course.submitted(student, assignment_id)
+    if dest.is_file() and dest.read_bytes() != data:
+        report.note(report.collected, student, "replaces an earlier hand-in")
+    atomic_write(dest, data)
+    stale = dest.parent / "timestamp.txt"
+    if timestamp is not None:
+        atomic_write(stale, timestamp)
+    elif stale.is_file():   # the earlier hand-in's time must not stick to this one
+        stale.unlink()
+    report.collected.setdefault(student, [])
+    return True
+
+
 def collect(course: Course, assignment_id: str, source: Path,
             roster: "lms.Roster | None" = None) -> CollectReport:
     """Copy every hand-in found in `source`; see the module docstring for the layouts."""
@@ -232,54 +285,9 @@ def collect(course: Course, assignment_id: str, source: Path,
     register(course, assignment_id)
     report = CollectReport(assignment_id)
     with tempfile.TemporaryDirectory(prefix="autograder-collect-") as tmp:
-        if source.is_file():
-            if source.suffix.lower() != ".zip":
-                raise UsageError(f"{source} is a file but not a .zip; SOURCE must be a "
-                                 "folder or an LMS .zip")
-            _safe_extract(source, Path(tmp) / "zip")
-            root = Path(tmp) / "zip"
-        else:
-            root = source
-        names = sorted(p.name for p in root.iterdir() if p.name not in SKIP)
-        if names and set(names) <= {"archive", "extracted"}:
-            (Path(tmp) / "archives").mkdir()
-            root = _unpack_zip_collect(root, Path(tmp) / "archives")
-            names = sorted(p.name for p in root.iterdir() if p.name not in SKIP)
-        named_regexp = course.config().FileNameCollectorPlugin.get("named_regexp", "")
-        if lms.looks_like_lms(names, named_regexp):
-            found = _lms_candidates(course, root, assignment_id, report, roster, named_regexp)
-        else:
-            if roster is not None:
-                report.ignored.append("the roster (SOURCE is not a Canvas/Moodle download: "
-                                      "folder and file names are the student ids)")
-            found = _candidates(root, assignment_id, report)
-        students = []
-        for student, notebook, timestamp in found:
-            if not STUDENT_ID.match(student):
-                report.note(report.problems, student, "name not usable as a student id "
-                            "(letters, digits and . _ - @, starting with a letter or digit); "
-                            "not collected")
-                continue
-            try:
-                data = notebook.read_bytes()
-            except OSError as error:
-                report.note(report.problems, student, f"unreadable: {error}; not collected")
-                continue
-            problem = _check_notebook(data)
-            if problem:
-                report.note(report.problems, student, f"{problem}: copied anyway, grading "
-                                                      "will record it as failed")
-            dest = course.submitted(student, assignment_id)
-            if dest.is_file() and dest.read_bytes() != data:
-                report.note(report.collected, student, "replaces an earlier hand-in")
-            atomic_write(dest, data)
-            stale = dest.parent / "timestamp.txt"
-            if timestamp is not None:
-                atomic_write(stale, timestamp)
-            elif stale.is_file():   # the earlier hand-in's time must not stick to this one
-                stale.unlink()
-            report.collected.setdefault(student, [])
-            students.append(student)
+        found = _found(course, assignment_id, source, Path(tmp), report, roster)
+        students = [student for student, notebook, timestamp in found
+                    if _store(course, assignment_id, student, notebook, timestamp, report)]
     with course.gradebook() as gb:
         for student in students:
             gb.update_or_create_student(student, **_names(report.lms_names.get(student),

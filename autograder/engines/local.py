@@ -6,8 +6,10 @@ they are ready while the parent still prepares the first hand-ins. Each pool pro
 with the grading process, even one killed with -9.
 """
 import concurrent.futures as cf
+import ctypes
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +21,9 @@ from autograder.engines.base import Completion, Engine, WorkerFunction
 
 def _init_pool_worker(grading_pid: int) -> None:
     """Each pool process dies with the grading process. Its parent is the pool's
-    forkserver, which outlives a `grade` killed with -9, so PR_SET_PDEATHSIG alone would keep it (and the forkserver) alive: a thread also
-    watches the grading process itself."""
+    forkserver, which outlives a `grade` killed with -9, so PR_SET_PDEATHSIG alone would
+    keep it (and the forkserver) alive: a thread also watches the grading process."""
     try:
-        import ctypes
-        import signal
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass

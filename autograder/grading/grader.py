@@ -2,12 +2,12 @@
 while one process alone writes the gradebook.
 
 nbgrader's Autograde converter runs, per hand-in, a sanitizing list of preprocessors, then
-an autograding list. pipeline.py takes both lists (the course's config or nbgrader's
+an autograding list. steps.py takes both lists (the course's config or nbgrader's
 defaults), substitutes the steps we change and splits them by where they run:
 
     parent, in order    sanitize   nbgrader's sanitize list (OverwriteCells restores locked
                                    and test cells, so a test edited to pass is undone)
-    engine (engine.py)  execute    the sandboxed executor in place of Execute, then the
+    engine (engines/)   execute    the sandboxed executor in place of Execute, then the
     local pool or Dask             steps up to SaveAutoGrades (autograder/worker/handin.py +
                                    lockstep.py: per hand-in one sandboxed student kernel and
                                    one sandboxed trusted runner for the test cells, see
@@ -218,7 +218,7 @@ def _check_sandbox(options: GradeOptions) -> bool:
     if not options.sandbox:
         print(DROPPED_WITHOUT_SANDBOX, file=sys.stderr)
         return False
-    if options.scheduler:  # the Dask workers check their own sandbox (dask_engine.py)
+    if options.scheduler:  # the Dask workers check their own sandbox (engines/dask_cluster.py)
         return True
     problem = check_bwrap()
     if problem:

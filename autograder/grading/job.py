@@ -25,7 +25,7 @@ class Job:
     resources       nbgrader's: student, assignment, notebook, db_url
     limits          sandbox.Limits fields
     config          the course's traitlets config (a dict), without step lists
-    steps           import paths of the steps after Execute (pipeline.py); None:
+    steps           import paths of the steps after Execute (steps.py); None:
                     nbgrader's default ones
     trusted_cells   {grade_id: TrustedCell}: run in the trusted runner (empty: the old
                     one-kernel execution, as nbgrader does)

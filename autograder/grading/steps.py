@@ -5,11 +5,11 @@ nbgrader's `Autograde` converter declares two ordered lists, `sanitize_preproces
 an nbgrader_config.py). We take those lists, from the course's config when it sets them,
 else nbgrader's defaults, and change only this:
 
-    replaced   DeduplicateIds -> DeduplicateIdsAndSay          (contain.py)
+    replaced   DeduplicateIds -> DeduplicateIdsAndSay          (preprocessors/containment.py)
                SaveAutoGrades -> SaveAutoGradesInOneTransaction (below)
-               Execute        -> the sandboxed executor          (execute.py, lockstep.py)
+               Execute        -> the sandboxed executor          (worker/)
     inserted   DropWidgetState before OverwriteKernelspec and before SaveAutoGrades;
-               CleanTestOutputs before SaveAutoGrades                (contain.py)
+               CleanTestOutputs before SaveAutoGrades                (preprocessors/containment.py)
 
 and split the autograde list where the gradebook is first needed:
 

@@ -4,16 +4,10 @@ A plain Python process (no Jupyter kernel, no student code), started per hand-in
 grading worker in a bubblewrap sandbox of its own (another uid than the student kernel,
 no /handin). It runs the instructor's test cells, one at a time, when the worker asks:
 
-    stdin  (JSON lines)  {"cmd": "run", "seq": n, "cell": grade_id, "source": ...,
-                          "points": p|null, "timeout": seconds,
-                          "student_names": [names]}  |  {"cmd": "quit"}
-                         {"cmd": "cancel", "seq": n}: the student kernel went idle
-                          without connecting for run n (its agent was sabotaged); stop
-                          waiting for it. Ignored (no reply) for any other n.
-    stdout (JSON lines)  {"ready": true}   once, when the socket listens; then per run:
-                         {"outputs": [nbformat outputs], "passed": bool, "resolved": [names],
-                          "review": [reasons], "hidden_failures": [details],
-                          "requests": n, "seconds_waiting": s, "seconds": s}
+    stdin   RUN, CANCEL, QUIT requests (autograder/runner/protocol.py); a CANCEL for run
+            n (the student kernel went idle without its agent connecting: sabotaged) stops
+            the wait for it, and is ignored (no reply) for any other n
+    stdout  {"ready": true} once, when the socket listens; then one CellResult per RUN
 
 It fails closed. Every cell it is sent RUNS, whether or not the student kernel's agent
 connects for it; without a connection every request to the student's side raises
@@ -52,9 +46,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
+from autograder.channel.protocol import Op
 from autograder.channel.proxy import CHANNEL_ENAME, NOT_SERVED, RemoteError, TrustedChannel
 from autograder.common.scoring import clamp_credit
 from autograder.runner import segments as segments_mod
+from autograder.runner.backend import TrustedBackend
+from autograder.runner.protocol import CANCEL, QUIT, RUN, CellResult
 from coursepkg import grading
 
 if TYPE_CHECKING:
@@ -89,7 +86,7 @@ class TestNamespace(dict):
         if hasattr(builtins, name):
             return getattr(builtins, name)
         if name in self.student_names:
-            return self._channel.request("global", name)
+            return self._channel.request(Op.GLOBAL, name)
         raise NameError(f"name {name!r} is not defined in the tests (they take from the "
                         "notebook only the names its exercises define; use "
                         f"get_student_global({name!r}) for another of the notebook's globals)")
@@ -154,7 +151,7 @@ class Commands:
     def next(self, timeout: float | None = None,
              also: socket.socket | None = None) -> dict | str | None:
         """The next command; "accept" when `also` (a listener) became ready first; None
-        at the timeout; {"cmd": "quit"} at end of input."""
+        at the timeout; a QUIT at end of input."""
         give_up = None if timeout is None else time.monotonic() + timeout
         while b"\n" not in self.buffer:
             left = None if give_up is None else max(0.0, give_up - time.monotonic())
@@ -165,7 +162,7 @@ class Commands:
                 return None
             chunk = os.read(self.fd, 65536)
             if not chunk:
-                return {"cmd": "quit"}
+                return {"cmd": QUIT}
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
@@ -181,9 +178,9 @@ def _connect(listener: socket.socket, commands: Commands, seq: int,
             return listener.accept()[0]
         if got is None:
             return None
-        if got.get("cmd") == "cancel" and got.get("seq") == seq:
+        if got.get("cmd") == CANCEL and got.get("seq") == seq:
             return None
-        if got.get("cmd") == "quit":
+        if got.get("cmd") == QUIT:
             raise SystemExit(0)
     return None
 
@@ -229,9 +226,8 @@ def _hidden_detail(error: BaseException, out: io.StringIO, err: io.StringIO) -> 
 
 
 def run_cell(command: dict, namespace: TestNamespace, channel: TrustedChannel,
-             listener: socket.socket, commands: Commands) -> dict:
-    """Run one test cell (always, served by the kernel or not); the result dict of the
-    module docstring."""
+             listener: socket.socket, commands: Commands) -> CellResult:
+    """Run one test cell (always, served by the kernel or not)."""
     started = time.monotonic()
     timeout = float(command.get("timeout") or 60)
     before = (channel.n_requests, channel.seconds_waiting)
@@ -271,11 +267,11 @@ def run_cell(command: dict, namespace: TestNamespace, channel: TrustedChannel,
                             "metadata": {}, "data": {"text/plain": repr(score)}})
     elif failure:
         outputs.append(failure)
-    return {"outputs": outputs, "passed": failure is None, "resolved": channel.resolved,
-            "requests": channel.n_requests - before[0], "review": review,
-            "hidden_failures": [f"{cell}: {text}" for text in hidden_log],
-            "seconds_waiting": channel.seconds_waiting - before[1],
-            "seconds": time.monotonic() - started}
+    return CellResult(outputs=outputs, passed=failure is None, resolved=channel.resolved,
+                      requests=channel.n_requests - before[0], review=review,
+                      hidden_failures=[f"{cell}: {text}" for text in hidden_log],
+                      seconds_waiting=channel.seconds_waiting - before[1],
+                      seconds=time.monotonic() - started)
 
 
 def _channel_output(reason: str) -> dict:
@@ -296,19 +292,19 @@ def main(argv: list[str] | None = None) -> int:
     os.chmod(args.socket, 0o666)  # the student kernel runs as another uid
     listener.listen(1)
     channel = TrustedChannel()
-    grading._install_backend(grading._TrustedBackend(channel))
+    grading.install_backend(TrustedBackend(channel))
     namespace = None
     replies.write(json.dumps({"ready": True}) + "\n")
     commands = Commands()
     while True:
         command = commands.next()
-        if command.get("cmd") == "cancel":  # late: that run is over already
+        if command.get("cmd") == CANCEL:  # late: that run is over already
             continue
-        if command.get("cmd") != "run":
+        if command.get("cmd") != RUN:
             return 0
         if namespace is None:
             namespace = TestNamespace(channel)
         namespace.student_names = frozenset(command.get("student_names", ()))
         result = run_cell(command, namespace, channel, listener, commands)
-        replies.write(json.dumps(result) + "\n")
+        replies.write(result.to_json() + "\n")
 

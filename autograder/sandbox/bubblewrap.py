@@ -2,7 +2,7 @@
 
 `Sandbox.wrap(kernel_cmd)` turns `python -m ipykernel_launcher -f conn.json` into
 
-    python -I -S enter.py SPEC --            (joins the cgroup, mounts the storage tmpfs)
+    python -I -S launcher.py SPEC --          (joins the cgroup, mounts the storage tmpfs)
     bwrap <namespaces> <read-only system, Python, venv, coursepkg>
           <storage: handin -> /handin, home -> HOME, tmp -> /tmp, shm -> /dev/shm>
           <runtime dir (rw, same path)> --
@@ -40,7 +40,6 @@ cgroup v2 subtree is delegated), and `grade` says so at start.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -51,7 +50,7 @@ from pathlib import Path
 from autograder.common import defaults
 from autograder.common.course import REPO
 from autograder.entrypoints import LAUNCHER
-from autograder.sandbox.cgroups import Cgroup
+from autograder.sandbox.cgroups import Cgroup, kill_until_empty, read_pids
 from autograder.sandbox.cgroups import stale as stale_cgroups
 from autograder.sandbox.cgroups import usable as cgroups_usable
 
@@ -117,7 +116,7 @@ def _system_binds() -> list[str]:
     return argv
 
 
-class _Mounts:
+class Mounts:
     """Builds bind arguments, creating missing parent folders world-traversable (0755):
     bwrap would create them 0700 and the unprivileged kernel could not pass them."""
 
@@ -270,7 +269,7 @@ class Sandbox:
                       "--unshare-cgroup-try"]
         if not is_root():
             namespaces.append("--unshare-user")
-        mounts = _Mounts()
+        mounts = Mounts()
         python_home = Path(sys.base_prefix).resolve()
         venv = Path(sys.prefix).resolve()
         mounts.bind(python_home)
@@ -352,15 +351,8 @@ class Sandbox:
             self.cgroup = None
             own, self.cpu_cgroup = getattr(self, "cpu_cgroup", None), None
             if own is not None:  # its processes are listed in its cpu dir only
-                deadline = time.monotonic() + 10
-                while (pids := own.dirs and _read_pids(own.dirs[-1])) and \
-                        time.monotonic() < deadline:
-                    for pid in pids:
-                        try:
-                            os.kill(pid, signal.SIGKILL)
-                        except ProcessLookupError:
-                            pass
-                    time.sleep(0.02)
+                kill_until_empty(lambda: read_pids(own.dirs[-1]) if own.dirs else [],
+                                 time.monotonic() + 10)
                 own.close()
         elif self.cgroup is not None:
             self.cgroup.close()
@@ -369,13 +361,6 @@ class Sandbox:
             deadline = time.monotonic() + 10
             while count_processes(self.uid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-
-
-def _read_pids(folder: Path) -> list[int]:
-    try:
-        return [int(p) for p in (folder / "cgroup.procs").read_text().split()]
-    except OSError:
-        return []
 
 
 def count_processes(uid: int) -> int:

@@ -20,6 +20,7 @@ the next hand-in starts with nothing of this one still running.
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,21 +155,9 @@ class Cgroup:
         """Kill every task in the cgroup, wait until it is empty, remove it."""
         if not self.dirs:
             return
-        kill_file = self._file("pids", "cgroup.kill")
+        kill_file = self._file("pids", "cgroup.kill") if self.version == 2 else None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = self.pids()
-            if not pids:
-                break
-            if self.version == 2 and kill_file.exists():
-                _write(kill_file, 1)
-            else:  # v1: a fork bomb forks while we kill; pids.max bounds it, loop until empty
-                for pid in pids:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-            time.sleep(0.02)
+        kill_until_empty(self.pids, deadline, kill_file)
         for d in self.dirs:
             while True:
                 try:
@@ -181,6 +170,31 @@ class Cgroup:
                         raise
                     time.sleep(0.05)
         self.dirs = []
+
+
+def read_pids(folder: Path) -> list[int]:
+    """The pids in a cgroup folder ([] when it is gone)."""
+    try:
+        return [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+    except OSError:
+        return []
+
+
+def kill_until_empty(pids_of: Callable[[], list[int]], deadline: float,
+                     kill_file: Path | None = None) -> None:
+    """SIGKILL what `pids_of()` lists until it lists nothing or the deadline passes (a fork
+    bomb forks while we kill; pids.max bounds it). A v2 `cgroup.kill` file, when given and
+    present, kills them all at once instead."""
+    while (pids := pids_of()) and time.monotonic() < deadline:
+        if kill_file is not None and kill_file.exists():
+            _write(kill_file, 1)
+        else:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        time.sleep(0.02)
 
 
 def stale(prefix: str) -> list[Cgroup]:

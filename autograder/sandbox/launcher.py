@@ -1,6 +1,6 @@
 """The first process of a sandbox: join its cgroup, give it sized storage, exec bubblewrap.
 
-Run as `python -I -S enter.py SPEC_JSON -- bwrap ...` (standard library only, no site:
+Run as `python -I -S launcher.py SPEC_JSON -- bwrap ...` (standard library only, no site:
 it starts in milliseconds). SPEC_JSON is an object with
 
     cgroup_procs  [path, ...]   cgroup.procs files: this process writes its pid into each
@@ -56,7 +56,7 @@ def mount_storage(folder: str, size: int, uid: int, stage: str | None) -> None:
 
 def main(argv: list[str]) -> None:
     if len(argv) < 4 or argv[2] != "--":
-        sys.exit("usage: enter.py SPEC_JSON -- COMMAND ...")
+        sys.exit("usage: launcher.py SPEC_JSON -- COMMAND ...")
     spec = json.loads(argv[1])
     try:
         for procs in spec.get("cgroup_procs", []):

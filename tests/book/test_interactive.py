@@ -12,8 +12,8 @@ from urllib.parse import urljoin
 
 import numpy as np
 import pytest
-from booktools import REPO, toc_pages
 
+from booktools import REPO, toc_pages
 from coursepkg import plots
 
 sys.path.insert(0, str(REPO / "tests" / "coursepkg"))

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from booktools import REPO
 
 CHAPTERS = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",

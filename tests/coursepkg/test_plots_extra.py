@@ -2,9 +2,9 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from figures import close_figures, render, visible_axes  # noqa: F401 (autouse fixture)
 
 from coursepkg import plots_extra
+from figures import close_figures, render, visible_axes  # noqa: F401 (autouse fixture)
 
 
 def test_plot_per_layer_rows_log_and_labels(tmp_path):

@@ -17,7 +17,7 @@ from autograder.demo import tiny_class as tiny
 from autograder.grading import steps as pipeline
 from autograder.grading.grader import GradeOptions, grade
 from autograder.preprocessors.containment import clamp_partial_credit
-from autograder.worker.handin import message_size
+from autograder.worker.kernel import message_size
 
 OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=True)
 SQUARE = "def square(x):\n    return x * x\n"

@@ -9,12 +9,12 @@ import sys
 
 import nbformat
 import pytest
-from servers import formgrader, postgres, postgres_bin
 
 from agtools import cli_env, handin
 from autograder.commands.release import release
 from autograder.common.course import REPO, Course
 from autograder.demo import tiny_class as tiny
+from servers import formgrader, postgres, postgres_bin
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL binaries absent "

@@ -1,4 +1,4 @@
-"""execute.py's pure helpers, nbgrader-style unit tests beside the end-to-end ones: how a
+"""worker/handin.py's pure helpers, nbgrader-style unit tests beside the end-to-end ones: how a
 dead kernel's exit status becomes the reason in the record, and which limit errors in the
 outputs are named."""
 import signal

@@ -21,9 +21,8 @@ import ast
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
-from test_forgery import _decoded_base64
 
-from agtools import outputs_text, run_cli
+from agtools import decoded_base64, outputs_text, run_cli
 from autograder.commands.release import release
 from autograder.common import records
 from autograder.common.course import REPO, Course
@@ -242,9 +241,9 @@ def test_hostile_kernels_score_what_the_blank_scores_and_are_marked_for_review(t
     visible = html["blank"] + html["correct"] + "\n".join(c.source for c in a.blank.cells)
     secrets = {s for s in a.hidden_secrets() if s not in visible}
     seen = outputs_text(nbformat.read(a.course.autograded("x_recorder", aid), as_version=4))
-    saw = [s for s in secrets if s in seen or s in _decoded_base64(seen)]
+    saw = [s for s in secrets if s in seen or s in decoded_base64(seen)]
     assert saw, "the recording kernel should have seen hidden inputs (else this proves nothing)"
     for student, page in html.items():
-        for text in (page, _decoded_base64(page)):
+        for text in (page, decoded_base64(page)):
             leaked = [s for s in secrets if s in text]
             assert leaked == [], (student, leaked[:5])

@@ -2,15 +2,13 @@
 notebook plus one hostile cell, graded with the real `python -m autograder grade` (sandbox
 on), each scoring exactly what the blank scores; hidden tests and the tests' private data
 never reach an output or the feedback, not even base64-encoded."""
-import base64
-import re
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import compute_checksum
 
-from agtools import handin, outputs_text, run_cli, submit
+from agtools import decoded_base64, handin, outputs_text, run_cli, submit
 from autograder.common import records
 from autograder.demo import tiny_class as tiny
 from autograder.preprocessors.feedback import split_hidden
@@ -196,19 +194,6 @@ def _hidden_lines(course) -> list[str]:
     return lines
 
 
-def _decoded_base64(text: str) -> str:
-    out = []
-    for token in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
-        for start in range(4):
-            chunk = token[start:]
-            chunk = chunk[: len(chunk) - len(chunk) % 4]
-            try:
-                out.append(base64.b64decode(chunk).decode("utf-8", "replace"))
-            except ValueError:
-                pass
-    return "\n".join(out)
-
-
 def test_attacks_from_the_blank_notebook_score_what_the_blank_scores(course):
     submit(course, "blank", handin(course, {}))
     submit(course, "correct", handin(course, tiny.CORRECT))
@@ -252,7 +237,7 @@ def test_attacks_from_the_blank_notebook_score_what_the_blank_scores(course):
         nb = nbformat.read(course.autograded(student, "tiny"), as_version=4)
         shown = outputs_text(nb)
         html = course.feedback(student, "tiny").read_text()
-        for text in (shown, _decoded_base64(shown), html, _decoded_base64(html)):
+        for text in (shown, decoded_base64(shown), html, decoded_base64(html)):
             leaked = [s for s in secrets if s in text]
             assert leaked == [], (student, leaked)
 
@@ -348,7 +333,7 @@ def test_attacks_on_vanishing_gradients_score_what_its_blank_scores(tmp_path):
         shown = outputs_text(nbformat.read(course.autograded(student, "vanishing_gradients"),
                                            as_version=4))
         html = course.feedback(student, "vanishing_gradients").read_text()
-        for text in (shown, _decoded_base64(shown), html, _decoded_base64(html)):
+        for text in (shown, decoded_base64(shown), html, decoded_base64(html)):
             leaked = [line for line in hidden if line in text]
             assert leaked == [], (student, leaked[:3])
     leak_out = outputs_text(nbformat.read(course.autograded("x_vg_leak", "vanishing_gradients"),

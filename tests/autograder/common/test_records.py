@@ -1,4 +1,4 @@
-"""records.py: a hand-in counts as done only when its record says graded AND the
+"""common/records.py: a hand-in counts as done only when its record says graded AND the
 submitted file is still the one that was graded."""
 from autograder.common import records
 from autograder.common.course import Course

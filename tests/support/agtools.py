@@ -1,49 +1,18 @@
-"""Helpers shared by the autograder tests (imported as `agtools`): a throw-away course
-holding the generated `tiny` assignment (never the real ones), hand-ins written from a
-dict of answers, the CLI run as a subprocess, file snapshots."""
+"""Helpers shared by the autograder tests (imported as `agtools`, from tests/support/): a
+throw-away course holding the generated `tiny` assignment (never the real ones) and
+hand-ins written from a dict of answers (autograder/demo/classroom.py, which the
+benchmarks use too), the CLI run as a subprocess, file snapshots."""
+import base64
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
-
-from autograder.commands.release import release
 from autograder.common.course import REPO, Course
-from autograder.demo import tiny_class as tiny
-
-
-def make_course(base: Path) -> Course:
-    base = Path(base).resolve()
-    course = Course(root=base / "course", source=base / "source", release=base / "release")
-    tiny.write_source(course.source)
-    release(course, [tiny.ASSIGNMENT_ID])
-    return course
-
-
-def released(course: Course) -> nbformat.NotebookNode:
-    return nbformat.read(course.release_folder("tiny") / "tiny.ipynb", as_version=4)
-
-
-def handin(course: Course, answers: dict, tests: dict | None = None) -> nbformat.NotebookNode:
-    """The released notebook with `answers` (grade_id -> code) and edited `tests`."""
-    nb = released(course)
-    for grade_id, code in {**answers, **(tests or {})}.items():
-        tiny.answer(nb, grade_id, code)
-    return nb
-
-
-def submit(course: Course, student: str, nb_or_text) -> Path:
-    """Put a hand-in straight into submitted/ (what collect would do)."""
-    path = course.submitted(student, "tiny")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(nb_or_text, str):
-        path.write_text(nb_or_text)
-    else:
-        nbformat.write(nb_or_text, path)
-    return path
+from autograder.demo.classroom import handin, make_course, released, submit  # noqa: F401
 
 
 def cli_env(course: Course) -> dict:
@@ -94,3 +63,18 @@ def outputs_text(nb) -> str:
             parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
             parts.extend(out.get("traceback", []))
     return "\n".join(parts)
+
+
+def decoded_base64(text: str) -> str:
+    """Every base64-looking run of `text` decoded (at each of the 4 alignments): where a
+    hand-in may hide what it smuggles into its outputs."""
+    out = []
+    for token in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
+        for start in range(4):
+            chunk = token[start:]
+            chunk = chunk[: len(chunk) - len(chunk) % 4]
+            try:
+                out.append(base64.b64decode(chunk).decode("utf-8", "replace"))
+            except ValueError:
+                pass
+    return "\n".join(out)

@@ -1,4 +1,4 @@
-"""pipeline.py: our grading steps are nbgrader's Autograde lists, with only our steps
+"""grading/steps.py: our grading steps are nbgrader's Autograde lists, with only our steps
 substituted, split by where they run; a course's nbgrader_config.py changes them."""
 import nbformat
 import pytest
