@@ -87,7 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true")
     p.add_argument("--course-dir", type=Path, default=None,
                    help="where to put the demo course (default: a temporary folder)")
-    for name in ("collect", "grade", "feedback", "export", "status", "formgrader"):
+    from .commands import export_feedback, extend
+    extend.add_arguments(sub.add_parser("extend", help="per-student due dates (late "
+                                        "penalty of grade; shown by status)"))
+    export_feedback.add_arguments(sub.add_parser(
+        "export-feedback", help="feedback pages as a Canvas or Moodle bulk-upload zip"))
+    for name in ("collect", "grade", "feedback", "export", "status", "formgrader", "extend",
+                 "export-feedback"):
         sub.choices[name].add_argument(
             "--db-url", metavar="URL", default=None,
             help="gradebook database, a SQLAlchemy URL such as postgresql://user:pw@host/db "
@@ -159,6 +165,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
         from .demo import demo
         return demo(workers=args.workers, sandbox=not args.no_sandbox,
                     course_dir=args.course_dir)
+    if args.command in ("extend", "export-feedback"):
+        from .commands import export_feedback, extend
+        return (extend if args.command == "extend" else export_feedback).run(args, course)
     raise AssertionError(args.command)
 
 

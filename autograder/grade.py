@@ -34,6 +34,7 @@ from . import pipeline, records
 from .contain import MAX_NOTEBOOK_BYTES, StepFailed, notes, run_steps
 from .course import Course, UsageError, atomic_write
 from .engine import Engine, EngineLost, make_engine, stop_forkserver
+from .insight.extensions import apply_pending
 from .jobs import WORKER_MODULES, Job, Outcome, TrustedCell
 from .names import student_names
 from .release import register
@@ -149,6 +150,7 @@ class Grader:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(self.assignment_id, student,
                                            **({"timestamp": timestamp} if timestamp else {}))
+            apply_pending(self.course, gb, self.assignment_id, student)  # `extend`'s
         resources = {"nbgrader": self.resources(student)}
         demote_unknown_cells(nb, self.known_ids)
         try:
