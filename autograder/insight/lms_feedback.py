@@ -15,7 +15,10 @@ them, per student, under the name the LMS's upload matches to a submission:
              from the second "_"-part of a folder name <name>_<id>_<plugintype>_<plugin>_
              and stores the files under it as that participant's feedback files; so
                  <Full Name>_<id>_assignsubmission_file_/<ID>-feedback.html
-             (every file of the feedback folder, sub-folders kept), as in the download.
+             (the pages, and the files of sub-folders, e.g. a page's assets, kept in
+             place), as in the download.
+Never packed: the other files next to the pages, nbgrader's timestamp.txt and
+submission_secret.txt (the secret its exchange checks when a student fetches feedback).
 
 The LMS identity of each student comes from what `collect` recorded when it read the LMS
 download (course/.autograder/lms/<ID>.json: LMS, user id, name, Canvas attachment id),
@@ -115,7 +118,9 @@ def _moodle_members(info: "lms.LmsFile | None", roster: "lms.Roster | None", stu
     members = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder)
-        if rel.parent == Path(".") and path.suffix == ".html":
+        if rel.parent == Path("."):
+            if path.suffix != ".html":   # timestamp.txt, submission_secret.txt: nbgrader's
+                continue
             rel = Path(f"{path.stem}-feedback{path.suffix}")
         members[f"{top}/{rel.as_posix()}"] = path
     return members, ""
