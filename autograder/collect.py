@@ -129,10 +129,11 @@ def _late_timestamp(course: Course, assignment_id: str, report: CollectReport,
     own = extensions.due_dates(course, assignment_id).get(student)
     if own is not None:   # the LMS measured against the assignment's date, gave no time
         moment = due + timedelta(seconds=1)
-        report.note(report.collected, student, f"has an extension to {extensions.show(own)}"
-                    "; the LMS gives no submission time: taken as within it")
     report.note(report.collected, student, f"flagged late by the LMS: submission time "
                 f"recorded as {_nbgrader_time(moment).decode()} (due {due:%Y-%m-%d %H:%M} UTC)")
+    if own is not None:
+        report.note(report.collected, student, f"has an extension to {extensions.show(own)}"
+                    "; the LMS gives no submission time: taken as within it")
     return _nbgrader_time(moment)
 
 
