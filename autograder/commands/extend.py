@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help='the student\'s own due date, "YYYY-MM-DD HH:MM[:SS] [TZ]" '
                            "(TZ: UTC, +HH:MM or a zone such as Europe/Amsterdam; default UTC)")
     what.add_argument("--clear", action="store_true", help="remove the student's extension")
-    what.add_argument("--list", action="store_true", help="list the assignment's extensions")
+    what.add_argument("--list", action="store_true",
+                      help="list the assignment's extensions (or STUDENT's)")
     parser.add_argument("--roster", type=Path, metavar="CSV",
                         help="the collect roster: its students may get an extension before "
                              "they hand in")
@@ -24,7 +25,8 @@ def run(args: argparse.Namespace, course: Course) -> int:
     from ..insight import extensions
     from ..lms import Roster
     if args.list:
-        found = extensions.list_extensions(course, args.id)
+        found = [e for e in extensions.list_extensions(course, args.id)
+                 if args.student in (None, e.student)]
         print(format_list(args.id, found))
         return 0
     if not args.student:

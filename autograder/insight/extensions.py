@@ -130,17 +130,40 @@ def _open(course: Course, assignment_id: str):
     return course.gradebook()
 
 
+def _check_student(course: Course, assignment_id: str, gb, student: str, roster) -> None:
+    known = known_students(course, assignment_id, gb, roster)
+    if student not in known:
+        raise UsageError(f"unknown student {student!r} for {assignment_id!r}: not "
+                         "collected, not in the gradebook" +
+                         (", not in the roster" if roster else "") + "; known: " +
+                         (", ".join(known) or "none (collect first, or pass --roster)"))
+
+
+def _late_flag_note(course: Course, assignment_id: str, student: str,
+                    due: datetime) -> list[str]:
+    """A warning when the hand-in's time is only the moment `collect` read an LMS late
+    flag (Canvas gives no time) and that moment is after the student's new due date."""
+    from .lms_feedback import load_lms_files
+    info = load_lms_files(course, assignment_id).get(student)
+    folder = course.submitted(student, assignment_id).parent
+    if info is None or not info.late or info.timestamp or not folder.is_dir():
+        return []
+    stamp = course.coursedir(assignment_id).get_existing_timestamp(str(folder))
+    if stamp is None or stamp <= due:
+        return []
+    return [f"{student}'s hand-in was flagged late by {info.lms} without a time; collect "
+            f"recorded {show(stamp)}, after this due date, so it still counts as late. If it "
+            f"came in time: collect the download again (a flagged hand-in of a student with "
+            f"an extension is taken as within it), then grade {assignment_id} --student "
+            f"{student} --force"]
+
+
 def set_due(course: Course, assignment_id: str, student: str, due: datetime | None,
             roster=None) -> tuple[Extension | None, list[str]]:
     """Give `student` the due date `due` (naive UTC; None removes the extension).
     Returns (the extension now in force or None, notes for the instructor)."""
     with _open(course, assignment_id) as gb:
-        known = known_students(course, assignment_id, gb, roster)
-        if student not in known:
-            raise UsageError(f"unknown student {student!r} for {assignment_id!r}: not "
-                             "collected, not in the gradebook" +
-                             (", not in the roster" if roster else "") +
-                             f"; known: {', '.join(known) or 'none (collect first, or pass --roster)'}")
+        _check_student(course, assignment_id, gb, student, roster)
         base = _assignment_due(gb, assignment_id)
         if due is not None and due < base:
             raise UsageError(f"due date {show(due)} is before the assignment's own, "
@@ -163,6 +186,8 @@ def set_due(course: Course, assignment_id: str, student: str, due: datetime | No
                 _save_pending(course, assignment_id, pending)
     if submission is not None:
         notes += reapply_late_penalty(course, assignment_id, student)
+    if due is not None:
+        notes += _late_flag_note(course, assignment_id, student, due)
     extension = None if delta is None else Extension(
         student, base + delta, delta, "pending" if submission is None else "gradebook")
     return extension, notes
@@ -213,6 +238,7 @@ def reapply_late_penalty(course: Course, assignment_id: str, student: str) -> li
     """Recompute an already graded hand-in's late penalty with the course's own
     AssignLatePenalties step (as `grade` would); notes say what happened."""
     import nbformat
+    from nbgrader.api import MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties
 
     from .. import pipeline
@@ -226,8 +252,12 @@ def reapply_late_penalty(course: Course, assignment_id: str, student: str) -> li
                 "recompute"]
     resources = {"nbgrader": {"student": student, "assignment": assignment_id,
                               "notebook": assignment_id, "db_url": course.db_url}}
-    for step in steps:
-        step(config=config).preprocess(nbformat.read(path, as_version=4), resources)
+    try:
+        for step in steps:
+            step(config=config).preprocess(nbformat.read(path, as_version=4), resources)
+    except MissingEntry:
+        return [f"{student}'s hand-in has no notebook in the gradebook: run grade "
+                f"{assignment_id} --student {student} --force to apply the extension"]
     with course.gradebook() as gb:
         penalty = gb.find_submission(assignment_id, student).late_submission_penalty or 0.0
     return [f"{student}'s graded hand-in: late penalty recomputed, now {penalty:g}"]

@@ -60,9 +60,10 @@ def _grades(course) -> dict:
                 for s in gb.find_assignment("tiny").submissions}
 
 
-def _extension_story(course, tmp_path):
+def _extension_story(course, tmp_path, full=True):
     """bob's extension is given before his hand-in is collected (pending, applied by
-    grade); alice's after grading (gradebook, penalty recomputed at once)."""
+    grade); alice's after grading (gradebook, penalty recomputed at once). `full` adds
+    a LATE flag taken as within an extension at a second collect, and a regrade."""
     with course.gradebook() as gb:
         gb.update_or_create_assignment("tiny", duedate=DUE)
     roster = _roster(tmp_path)
@@ -81,18 +82,30 @@ def _extension_story(course, tmp_path):
     assert "late: -3" in _line(status, "alice")
     assert "own due date 2026-01-20 11:00:00 UTC" in _line(status, "bob")
 
-    out = _ok(course, "extend", "tiny", "alice", "--due", later)
-    assert "late penalty recomputed, now 0" in out
-    assert _grades(course) == {**graded, "alice": (3.0, 0.0)}   # the others unchanged
-    listing = _ok(course, "extend", "tiny", "--list")
-    assert "tiny: 2 extension(s)" in listing and "in the gradebook" in _line(listing, "alice")
-    assert "own due date" in _line(_ok(course, "status", "tiny"), "alice")
-    # a regrade keeps it (nbgrader's update_or_create_submission leaves the extension)
+    # alice's LATE flag carried no time: collect recorded its own moment (now), which is
+    # after this extension; extend says so and how to take it as within the extension
+    out = _ok(course, "extend", "tiny", "alice", "--due", "2026-01-18 00:00")
+    assert "flagged late by canvas without a time" in out and "now 3" in out
+    if not full:
+        out = _ok(course, "extend", "tiny", "alice", "--due", later)
+        assert "late penalty recomputed, now 0" in out
+        assert _grades(course) == {**graded, "alice": (3.0, 0.0)}
+        return
+    out = _ok(course, "collect", "tiny", str(tmp_path / "c.zip"), "--roster", str(roster))
+    assert "has an extension to 2026-01-18 00:00:00 UTC" in out
+    # a regrade applies it and keeps bob's (update_or_create_submission keeps extensions)
     _ok(course, "grade", "tiny", "--force", "--workers", "2", "--cell-timeout", "30")
     assert _grades(course) == {**graded, "alice": (3.0, 0.0)}
+    # given or removed after grading, the penalty is recomputed at once, for alice only
     out = _ok(course, "extend", "tiny", "alice", "--clear")
     assert "alice has no extension" in out and "now 3" in out
     assert _grades(course) == graded
+    out = _ok(course, "extend", "tiny", "alice", "--due", later)
+    assert "late penalty recomputed, now 0" in out
+    assert _grades(course) == {**graded, "alice": (3.0, 0.0)}
+    listing = _ok(course, "extend", "tiny", "--list")
+    assert "tiny: 2 extension(s)" in listing and "in the gradebook" in _line(listing, "alice")
+    assert "own due date" in _line(_ok(course, "status", "tiny"), "alice")
 
 
 def _line(text, student):
@@ -112,7 +125,7 @@ def test_extensions_on_postgresql(course, tmp_path, late_zero, monkeypatch):
     with postgres() as db_url:
         monkeypatch.setenv("AUTOGRADER_DB_URL", db_url)
         pg = Course(course.root, course.source, course.release, db=db_url)
-        _extension_story(pg, tmp_path)
+        _extension_story(pg, tmp_path, full=False)
         with pg.gradebook() as gb:
             assert gb.find_submission("tiny", "bob").extension == timedelta(
                 days=4, hours=11, minutes=1)
