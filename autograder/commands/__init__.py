@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("autograder.commands.status", "collected / graded / failed per assignment"),
     "formgrader": ("autograder.commands.formgrader",
                    "JupyterLab with nbgrader's formgrader on this course"),
+    "extend": ("autograder.commands.extend",
+               "per-student due dates (late penalty of grade; shown by status)"),
+    "export-feedback": ("autograder.commands.export_feedback",
+                        "feedback pages as a Canvas or Moodle bulk-upload zip"),
     "demo": ("autograder.commands.demo", "grade a generated class end to end, print the grades"),
 }
 

@@ -31,6 +31,8 @@ from autograder.common.cells import nbgrader_time
 from autograder.common.course import Course, atomic_write
 from autograder.common.errors import UsageError
 from autograder.common.generate import register
+from autograder.grading import extensions
+from autograder.insight.lms_feedback import record_lms_files
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 SKIP = {".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
@@ -128,8 +130,14 @@ def _late_timestamp(course: Course, assignment_id: str, report: CollectReport,
         return _nbgrader_time(now)
     due = due.replace(tzinfo=UTC) if due.tzinfo is None else due
     moment = max(now, due + timedelta(seconds=1))
+    own = extensions.due_dates(course, assignment_id).get(student)
+    if own is not None:   # the LMS measured against the assignment's date, gave no time
+        moment = due + timedelta(seconds=1)
     report.note(report.collected, student, f"flagged late by the LMS: submission time "
                 f"recorded as {_nbgrader_time(moment).decode()} (due {due:%Y-%m-%d %H:%M} UTC)")
+    if own is not None:
+        report.note(report.collected, student, f"has an extension to {extensions.show(own)}"
+                    "; the LMS gives no submission time: taken as within it")
     return _nbgrader_time(moment)
 
 
@@ -292,6 +300,8 @@ def collect(course: Course, assignment_id: str, source: Path,
         for student in students:
             gb.update_or_create_student(student, **_names(report.lms_names.get(student),
                                                           roster, student))
+    record_lms_files(course, assignment_id, {s: report.lms_names[s] for s in students
+                                             if s in report.lms_names})
     return report
 
 

@@ -31,13 +31,15 @@ MOODLE_FLAT = re.compile(r"^(?P<name>[^/]+)_(?P<uid>\d+)_assignsubmission_file_"
 @dataclass(frozen=True)
 class LmsFile:
     """One file of a download: the LMS it came from, the LMS user id and name, the file
-    name as handed in, the late flag and a submission time (nbgrader's format) if known."""
+    name as handed in, the late flag, a submission time (nbgrader's format) if known and
+    Canvas's attachment id."""
     lms: str
     lms_id: str
     lms_name: str
     filename: str
     late: bool = False
     timestamp: str | None = None
+    attachment: str = ""   # Canvas's attachment id (its re-upload needs it back)
 
 
 def parse(relpath: str, named_regexp: str = "") -> LmsFile | None:
@@ -51,7 +53,8 @@ def parse(relpath: str, named_regexp: str = "") -> LmsFile | None:
     if len(parts) == 1:
         m = CANVAS.match(parts[0])
         if m:
-            return LmsFile("canvas", m["uid"], m["name"], m["file"], late=bool(m["late"]))
+            return LmsFile("canvas", m["uid"], m["name"], m["file"], late=bool(m["late"]),
+                           attachment=m["attachment"])
         m = MOODLE_FLAT.match(parts[0])
         if m:
             return LmsFile("moodle", m["uid"], m["name"], m["file"])

@@ -38,6 +38,7 @@ from autograder.engines.base import Engine, EngineLost
 from autograder.engines.local import stop_forkserver
 from autograder.entrypoints import WORKER_MODULES
 from autograder.grading import steps as pipeline
+from autograder.grading.extensions import apply_pending
 from autograder.grading.job import Job, Outcome, TrustedCell
 from autograder.grading.names import student_names
 from autograder.preprocessors.containment import MAX_NOTEBOOK_BYTES, StepFailed, notes, run_steps
@@ -143,6 +144,7 @@ class Grader:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(self.assignment_id, student,
                                            **({"timestamp": timestamp} if timestamp else {}))
+            apply_pending(self.course, gb, self.assignment_id, student)  # `extend`'s
         resources = {"nbgrader": self.resources(student)}
         demote_unknown_cells(nb, self.known_ids)
         try:
