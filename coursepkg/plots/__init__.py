@@ -10,6 +10,9 @@ figure and returns the Figure), in ``static.py`` and ``flow.py``:
   median with its inter-quartile band, on a log scale.
 - ``gradient_table``, ``accuracy_table``, ``dead_neuron_table``: result tables.
 - ``layer_names``: the labels the book uses for the layers of a net, numbered from 0.
+- ``plot_per_layer``, ``plot_curves``, ``plot_bands`` (``panels.py``): one panel per row
+  (at most 6 in wide, readable on a phone) of per-layer values, curves y(x), or the
+  median and percentile band of many runs.
 
 Interactive figures (offline JavaScript + SVG, with a static PNG for print), in
 ``interactive.py`` and ``explorers.py``: ``activation_explorer``,
@@ -19,6 +22,7 @@ Nothing here solves an exercise: the helpers take the values to draw as argument
 from .explorers import ZOO, activation_explorer, gradient_flow_explorer, training_explorer
 from .flow import layer_colours, plot_gradient_flow, rolling_quantiles
 from .interactive import InteractiveFigure, compact
+from .panels import plot_bands, plot_curves, plot_per_layer
 from .static import (
     accuracy_table,
     dead_neuron_table,
@@ -34,4 +38,4 @@ __all__ = ["plot_activation_grid", "plot_layer_histograms", "plot_layer_distribu
            "plot_validation_curves", "gradient_table", "accuracy_table", "dead_neuron_table",
            "layer_names", "plot_gradient_flow", "rolling_quantiles", "layer_colours",
            "InteractiveFigure", "compact", "activation_explorer", "gradient_flow_explorer",
-           "training_explorer", "ZOO"]
+           "training_explorer", "ZOO", "plot_per_layer", "plot_curves", "plot_bands"]
