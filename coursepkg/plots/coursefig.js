@@ -4,8 +4,8 @@
    data), a .cfx-live box (filled here) and a .cfx-static PNG (print and no-JS fallback).
    Spec: {xs: {key: [x...]}, charts: [{id, title, xlabel, ylabel, x, kind: "lines"|"bars",
    log, ylim, categories, hover}], series: [{chart, key, label, color, dash, y | ys+param,
-   lo, hi}], params: [{name, label, values, index}], toggles: {label, items: [{key, label,
-   color, on}]}, logToggle: bool, maxColumns: int}. */
+   lo, hi}], params: [{name, label, values, labels, index}], toggles: {label, items: [{key, label,
+   color, on}]}, logToggle: bool (switches the charts with log: true), maxColumns: int}. */
 (function () {
   "use strict";
   if (window.CourseFig) { window.CourseFig.scan(); return; }
@@ -92,10 +92,11 @@
         const input = html("input", {type: "range", min: 0, max: p.values.length - 1, step: 1,
                                      "data-param": p.name, "aria-label": p.label}, lab);
         input.value = this.state.param[p.name];
-        const out = html("output", {}, lab, fmt(p.values[this.state.param[p.name]]));
+        const show = i => (p.labels ? p.labels[i] : fmt(p.values[i]));
+        const out = html("output", {}, lab, show(this.state.param[p.name]));
         input.addEventListener("input", () => {
           this.state.param[p.name] = +input.value;
-          out.textContent = fmt(p.values[+input.value]);
+          out.textContent = show(+input.value);
           this.draw();
         });
       }
@@ -105,7 +106,7 @@
         box.checked = spec.charts.some(c => this.state.log[c.id]);
         lab.appendChild(document.createTextNode("log scale"));
         box.addEventListener("change", () => {
-          for (const c of spec.charts) if (c.kind !== "bars") this.state.log[c.id] = box.checked;
+          for (const c of spec.charts) if (c.kind !== "bars" && c.log) this.state.log[c.id] = box.checked;
           this.draw();
         });
       }
@@ -133,7 +134,7 @@
     drawChart(b, w) {
       const c = b.chart, log = this.state.log[c.id];
       const h = Math.round(Math.min(360, Math.max(220, w * (c.aspect || 0.7))));
-      const m = {l: log ? 52 : 48, r: 10, t: c.title ? 26 : 10, b: 42};
+      const m = {l: log ? 52 : 48, r: 14, t: c.title ? 26 : 10, b: 42};
       b.box.textContent = "";
       const svg = el("svg", {width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img",
                              "aria-label": c.title || c.ylabel || "chart", class: "cfx-svg"}, b.box);
