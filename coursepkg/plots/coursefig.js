@@ -182,6 +182,10 @@
         }
         el("path", {d, fill: "none", stroke: s.color, "stroke-width": s.width || 2,
                     "stroke-dasharray": s.dash ? "6 4" : "none", "data-key": s.key, class: "cfx-line"}, g);
+        for (let i = 0; i < xs.length; i++)   // a value with no neighbour (e.g. before a NaN) is a dot
+          if (ok(y[i]) && !(i > 0 && ok(y[i - 1])) && !(i + 1 < xs.length && ok(y[i + 1])))
+            el("circle", {cx: X(xs[i]).toFixed(1), cy: Y(y[i]).toFixed(1), r: 3.5, fill: s.color,
+                          "data-key": s.key, class: "cfx-dot"}, g);
       }
       b.geom = {X, Y, xs, m, pw, ph, log};
       b.cursor = el("line", {y1: m.t, y2: m.t + ph, class: "cfx-cursor", visibility: "hidden"}, svg);

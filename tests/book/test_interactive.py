@@ -118,7 +118,8 @@ def lines_figure(rng):
     return plots.lines_explorer(
         {"forward: std": {**rows, "reference": np.ones(20)},
          "backward: std": {a: v[:, ::-1] for a, v in rows.items()},
-         "loss": {a: np.linspace(2.0, 0.5 + k, 30) for k, a in enumerate(rows)}},
+         "loss": {**{a: np.linspace(2.0, 0.5 + k, 30) for k, a in enumerate(rows)},
+                  "diverged": np.r_[40.0, np.full(29, np.nan)]}},
         x={"forward: std": np.arange(20), "backward: std": np.arange(20), "loss": np.arange(1, 31)},
         xlabel="layer", log={"forward: std": True, "backward: std": True},
         settings=["Var(W) = 1/n", "Var(W) = 2/n", "Var(W) = g²/n"], setting_label="initialisation",
@@ -158,6 +159,9 @@ def test_the_lines_explorer_slider_names_its_setting_and_moves_only_the_lines_th
     page.mouse.move(hit["x"] + hit["width"] * 0.5, hit["y"] + 10)
     tip = page.locator(".cfx-tip").inner_text()
     assert "layer = " in tip and "forward" in tip and "backward" in tip and "loss" not in tip
+    # a value between NaNs (a run that diverged after one step) is drawn as a dot
+    assert page.locator(".cfx-chart[data-chart=c2] circle.cfx-dot").evaluate_all(
+        "ds => ds.map(d => d.dataset.key)") == ["diverged"]
     assert not page.blocked and not page.errors
     page.close()
 
