@@ -63,7 +63,7 @@ def _static(lines, grids, xlabels, ylabels, logs, colours, index):
         if logs[chart]:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-    axs[0, 0].legend(ncols=2, loc="best", frameon=False, fontsize="small")
+    axs[0, 0].legend(ncols=2, loc="best", frameon=False)
     return fig
 
 
