@@ -4,7 +4,7 @@
    data), a .cfx-live box (filled here) and a .cfx-static PNG (print and no-JS fallback).
    Spec: {xs: {key: [x...]}, charts: [{id, title, xlabel, ylabel, x, kind: "lines"|"bars",
    log, ylim, categories, hover}], series: [{chart, key, label, color, dash, y | ys+param,
-   lo, hi}], params: [{name, label, values, labels, index}], toggles: {label, items: [{key, label,
+   lo, hi, band}], params: [{name, label, values, labels, index}], toggles: {label, items: [{key, label,
    color, on}]}, logToggle: bool (switches the charts with log: true), maxColumns: int}. */
 (function () {
   "use strict";
@@ -254,7 +254,7 @@
         for (const s of this.visible(o.chart)) {
           const y = this.values(s, "y"), slo = this.values(s, "lo"), shi = this.values(s, "hi");
           let text = (o.chart.short ? o.chart.short + " " : "") + fmt(y[i]);
-          if (slo && shi) text += ` (IQR ${fmt(slo[i], 2)}\u2013${fmt(shi[i], 2)})`;
+          if (slo && shi) text += ` (${s.band || "IQR"} ${fmt(slo[i], 2)}\u2013${fmt(shi[i], 2)})`;
           if (!rows.has(s.key)) rows.set(s.key, {label: s.label, color: s.color, parts: []});
           rows.get(s.key).parts.push(text);
         }

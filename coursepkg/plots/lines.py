@@ -51,13 +51,33 @@ def _checked_lines(charts: Mapping, grids: Mapping, settings) -> dict[str, dict[
     return out
 
 
-def _static(lines, grids, xlabels, ylabels, logs, colours, index):
-    """One chart per row, every line at setting ``index``."""
+def _checked_bands(bands, lines) -> dict:
+    """{(chart, line): (lo, hi)} as float arrays of the line's shape; a clear error otherwise."""
+    out = {}
+    for chart, per_line in (bands or {}).items():
+        for label, pair in per_line.items():
+            if chart not in lines or label not in lines[chart]:
+                raise KeyError(f"bands name the line {label!r} of the chart {chart!r}, which does not "
+                               "exist")
+            shape = lines[chart][label].shape
+            lo, hi = (np.asarray(v, dtype=float) for v in pair)
+            if lo.shape != shape or hi.shape != shape:
+                raise ValueError(f"the band of {label!r} in {chart!r} has shapes {lo.shape} and "
+                                 f"{hi.shape}; accepted: {shape}, the shape of its line")
+            out[chart, label] = (lo, hi)
+    return out
+
+
+def _static(lines, grids, xlabels, ylabels, logs, colours, index, bands=None):
+    """One chart per row, every line (and its band) at setting ``index``."""
     fig, axs = plt.subplots(len(lines), 1, squeeze=False, layout="constrained",
                             figsize=(WIDTH, PANEL_HEIGHT * len(lines) + 0.4))
     for ax, (chart, series) in zip(axs[:, 0], lines.items()):
         for label, y in series.items():
             ax.plot(grids[chart], y[index] if y.ndim == 2 else y, color=colours[label], label=label)
+            if (chart, label) in (bands or {}):
+                lo, hi = (v[index] if v.ndim == 2 else v for v in bands[chart, label])
+                ax.fill_between(grids[chart], lo, hi, color=colours[label], alpha=0.2, lw=0)
         ax.set_title(chart)
         ax.set(xlabel=xlabels[chart] or "", ylabel=ylabels[chart] or "")
         if logs[chart]:
@@ -71,7 +91,8 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
                    ylabel=None, log=False, settings: Sequence[str] | None = None,
                    setting_label: str = "setting", setting_index: int = 0,
                    toggle_label: str = "lines", shown: Sequence[str] | None = None,
-                   colors: Mapping[str, str] | None = None, shorts=None,
+                   colors: Mapping[str, str] | None = None, shorts=None, bands=None,
+                   band_label: str = "band",
                    alt: str | None = None) -> InteractiveFigure:
     """Named lines in one chart per entry of ``charts``, lines toggled by name, hover to read.
 
@@ -85,6 +106,9 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
     settings labels of the slider's stops (e.g. ``["Var(W) = 1/n", ...]``), None: no
              slider; ``setting_index``: the stop shown first and in the print picture.
     shown    the line names ticked at first (default: all).
+    bands    optional {chart title: {line name: (lo, hi)}}, a shaded band around a line
+             (e.g. percentiles of many runs), each of the line's shape; ``band_label``
+             names it in the hover box (e.g. "5-95 %").
     """
     titles = [str(c) for c in charts]
     if not titles:
@@ -97,6 +121,7 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
     if settings is not None and not 0 <= setting_index < len(settings):
         raise ValueError(f"setting_index {setting_index} is outside 0..{len(settings) - 1}")
     lines = _checked_lines(charts, grids, settings)
+    band_of = _checked_bands(bands, lines)
     names = list(dict.fromkeys(label for series in lines.values() for label in series))
     colours = dict(zip(names, _tab10(len(names))))
     colours.update(colors or {})
@@ -115,6 +140,9 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
         for label, y in lines[c].items():
             s = {"chart": f"c{k}", "key": label, "label": label, "color": colours[label]}
             s.update({"ys": y, "param": "setting"} if y.ndim == 2 else {"y": y})
+            if (c, label) in band_of:
+                s["lo"], s["hi"] = band_of[c, label]
+                s["band"] = band_label
             series.append(s)
     spec = {"xs": {keys[c]: grids[c] for c in titles}, "charts": spec_charts, "series": series,
             "logToggle": any(logs.values()), "maxColumns": 2,
@@ -125,7 +153,7 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
         spec["params"] = [{"name": "setting", "label": setting_label,
                            "values": list(range(len(settings))),
                            "labels": [str(s) for s in settings], "index": setting_index}]
-    fig = _static(lines, grids, xlabels, ylabels, logs, colours, setting_index)
+    fig = _static(lines, grids, xlabels, ylabels, logs, colours, setting_index, band_of)
     if alt is None:
         where = f" at {settings[setting_index]}" if settings is not None else ""
         alt = (f"{len(titles)} chart(s), " + "; ".join(titles) + ", with one line each for "

@@ -123,7 +123,8 @@ def lines_figure(rng):
         x={"forward: std": np.arange(20), "backward: std": np.arange(20), "loss": np.arange(1, 31)},
         xlabel="layer", log={"forward: std": True, "backward: std": True},
         settings=["Var(W) = 1/n", "Var(W) = 2/n", "Var(W) = g²/n"], setting_label="initialisation",
-        toggle_label="activation")
+        toggle_label="activation", band_label="5-95 %",
+        bands={"forward: std": {"tanh": (rows["tanh"] / 2, rows["tanh"] * 2)}})
 
 
 _LINES_JS = ("() => Object.fromEntries(Array.from(document.querySelectorAll('.cfx-chart'), c => "
@@ -159,6 +160,7 @@ def test_the_lines_explorer_slider_names_its_setting_and_moves_only_the_lines_th
     page.mouse.move(hit["x"] + hit["width"] * 0.5, hit["y"] + 10)
     tip = page.locator(".cfx-tip").inner_text()
     assert "layer = " in tip and "forward" in tip and "backward" in tip and "loss" not in tip
+    assert "(5-95 % " in tip and tip.count("5-95 %") == 1       # the one band, named
     # a value between NaNs (a run that diverged after one step) is drawn as a dot
     assert page.locator(".cfx-chart[data-chart=c2] circle.cfx-dot").evaluate_all(
         "ds => ds.map(d => d.dataset.key)") == ["diverged"]

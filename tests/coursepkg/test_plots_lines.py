@@ -88,3 +88,29 @@ def test_lines_explorer_names_what_is_wrong():
         plots.lines_explorer({"c": {}}, np.arange(5))
     with pytest.raises(ValueError, match="charts is empty"):
         plots.lines_explorer({}, np.arange(5))
+
+
+def test_bands_ship_with_their_line_and_shade_the_print_picture():
+    rng = np.random.default_rng(2)
+    runs = rng.normal(size=(3, 50, 10)).cumsum(axis=2)           # settings, trials, steps
+    lo, mid, hi = np.percentile(runs, [5, 50, 95], axis=1)
+    fig = plots.lines_explorer({"walk": {"w": mid}}, np.arange(10), settings=["a", "b", "c"],
+                               bands={"walk": {"w": (lo, hi)}}, band_label="5-95 %")
+    (series,) = spec_of(fig.to_html())["series"]
+    np.testing.assert_allclose(series["lo"], lo, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(series["hi"], hi, rtol=1e-3, atol=1e-4)
+    assert series["band"] == "5-95 %" and series["param"] == "setting"
+    checked = lines._checked_lines({"walk": {"w": mid}}, {"walk": np.arange(10)}, ["a", "b", "c"])
+    bands = lines._checked_bands({"walk": {"w": (lo, hi)}}, checked)
+    static = lines._static(checked, {"walk": np.arange(10)}, {"walk": "step"}, {"walk": ""},
+                           {"walk": False}, {"w": "#1f77b4"}, 2, bands)
+    (ax,) = visible_axes(static)
+    (band,) = ax.collections
+    assert np.isclose(band.get_paths()[0].vertices[:, 1].max(), hi[2].max())
+    with pytest.raises(KeyError, match="bands name the line 'v' of the chart 'walk', which does not exist"):
+        plots.lines_explorer({"walk": {"w": mid}}, np.arange(10), settings=list("abc"),
+                             bands={"walk": {"v": (lo, hi)}})
+    with pytest.raises(ValueError, match=r"the band of 'w' in 'walk' has shapes \(10,\) and \(3, 10\); "
+                                         r"accepted: \(3, 10\)"):
+        plots.lines_explorer({"walk": {"w": mid}}, np.arange(10), settings=list("abc"),
+                             bands={"walk": {"w": (lo[0], hi)}})
