@@ -68,6 +68,28 @@ def _checked_bands(bands, lines) -> dict:
     return out
 
 
+def _grids(x, titles: Sequence[str]) -> dict[str, np.ndarray]:
+    """{chart: x grid} from one grid for every chart or {chart: grid}."""
+    grid_of = _per_chart(x if isinstance(x, Mapping) else np.asarray(x, dtype=float), titles, "x")
+    if any(g is None for g in grid_of.values()):
+        raise KeyError(f"x gives no grid for the charts {[c for c, g in grid_of.items() if g is None]}")
+    return {c: np.asarray(g, dtype=float) for c, g in grid_of.items()}
+
+
+def _series(titles, lines, band_of, colours, band_label) -> list[dict]:
+    """The spec's series: chart k is ``c<k>``; rows per setting as ``ys`` + param."""
+    series = []
+    for k, c in enumerate(titles):
+        for label, y in lines[c].items():
+            s = {"chart": f"c{k}", "key": label, "label": label, "color": colours[label]}
+            s.update({"ys": y, "param": "setting"} if y.ndim == 2 else {"y": y})
+            if (c, label) in band_of:
+                s["lo"], s["hi"] = band_of[c, label]
+                s["band"] = band_label
+            series.append(s)
+    return series
+
+
 def _static(lines, grids, xlabels, ylabels, logs, colours, index, bands=None):
     """One chart per row, every line (and its band) at setting ``index``."""
     fig, axs = plt.subplots(len(lines), 1, squeeze=False, layout="constrained",
@@ -114,10 +136,7 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
     if not titles:
         raise ValueError("charts is empty: give at least one chart of lines")
     charts = {str(c): lines for c, lines in charts.items()}
-    grid_of = _per_chart(x if isinstance(x, Mapping) else np.asarray(x, dtype=float), titles, "x")
-    if any(g is None for g in grid_of.values()):
-        raise KeyError(f"x gives no grid for the charts {[c for c, g in grid_of.items() if g is None]}")
-    grids = {c: np.asarray(g, dtype=float) for c, g in grid_of.items()}
+    grids = _grids(x, titles)
     if settings is not None and not 0 <= setting_index < len(settings):
         raise ValueError(f"setting_index {setting_index} is outside 0..{len(settings) - 1}")
     lines = _checked_lines(charts, grids, settings)
@@ -132,18 +151,10 @@ def lines_explorer(charts: Mapping[str, Mapping[str, Sequence[float]]], x, *, xl
     keys = {}   # identical grids share an x key, so hovering one chart reads them all
     for c, g in grids.items():
         keys[c] = next((k for k, other in keys.items() if np.array_equal(grids[k], g)), c)
-    spec_charts, series = [], []
-    for k, c in enumerate(titles):
-        spec_charts.append({"id": f"c{k}", "title": c, "xlabel": xlabels[c] or "",
-                            "ylabel": ylabels[c] or "", "x": keys[c], "hover": keys[c],
-                            "short": shorts[c] or "", "log": logs[c], "aspect": 0.6})
-        for label, y in lines[c].items():
-            s = {"chart": f"c{k}", "key": label, "label": label, "color": colours[label]}
-            s.update({"ys": y, "param": "setting"} if y.ndim == 2 else {"y": y})
-            if (c, label) in band_of:
-                s["lo"], s["hi"] = band_of[c, label]
-                s["band"] = band_label
-            series.append(s)
+    spec_charts = [{"id": f"c{k}", "title": c, "xlabel": xlabels[c] or "", "ylabel": ylabels[c] or "",
+                    "x": keys[c], "hover": keys[c], "short": shorts[c] or "", "log": logs[c],
+                    "aspect": 0.6} for k, c in enumerate(titles)]
+    series = _series(titles, lines, band_of, colours, band_label)
     spec = {"xs": {keys[c]: grids[c] for c in titles}, "charts": spec_charts, "series": series,
             "logToggle": any(logs.values()), "maxColumns": 2,
             "toggles": {"label": toggle_label, "items": [
