@@ -11,7 +11,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+from coursepkg import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -30,3 +33,22 @@ def render(fig: plt.Figure, tmp_path: pathlib.Path, name: str) -> pathlib.Path:
 
 def visible_axes(fig: plt.Figure) -> list:
     return [ax for ax in fig.axes if ax.axison]
+
+
+ZOO_FNS = plots.ZOO  # the zoo explorer's functions
+
+
+def fake_zoo(n: int = 61) -> dict:
+    """A mapping with the keys of activation_zoo.npz; the values need not be the real
+    functions, only distinguishable (each function and parameter its own numbers)."""
+    x = np.linspace(-6, 6, n)
+    zoo = {"x": x, "alpha": np.round(np.arange(0, 0.51, 0.05), 2), "beta": np.arange(0.25, 4.01, 0.25),
+           "T": np.arange(0.25, 4.01, 0.25), "logits": np.array([2.0, 1.0, 0.5, 0.0, -1.0])}
+    for k, fn in enumerate(ZOO_FNS):
+        zoo[f"f/{fn}"], zoo[f"df/{fn}"] = np.tanh(x) + k, np.full(n, 0.1 * k)
+    for fn, p in [("leaky_relu", "alpha"), ("elu", "alpha"), ("swish", "beta")]:
+        zoo[f"f/{fn}@{p}"] = np.stack([x * v for v in zoo[p]])
+        zoo[f"df/{fn}@{p}"] = np.stack([np.full(n, v) for v in zoo[p]])
+    e = np.exp(zoo["logits"][None, :] / zoo["T"][:, None])
+    zoo["softmax@T"] = e / e.sum(axis=1, keepdims=True)
+    return zoo

@@ -1,6 +1,5 @@
-"""Plotting helpers of the chapters on initialisation, modern activations and exploding
-gradients, and of the universal-approximation section (to be folded into
-``coursepkg.plots``).
+"""Rows of panels: the static figures of the chapters on initialisation, modern
+activations and exploding gradients, and of the universal-approximation section.
 
 - ``plot_per_layer``: one panel per group, one line per series of per-layer values
   (e.g. the std of every layer's activations), optionally on a log axis.
