@@ -18,6 +18,7 @@ Folders are processes and trust zones, in the order a hand-in travels:
     sandbox/        bubblewrap, cgroups, and the launcher (a sandbox's first process)
     channel/        the narrow channel between runner (proxy.py) and kernel (agent.py)
     preprocessors/  our nbgrader preprocessors (containment, feedback)
+    insight/        what the instructor reads after grading (feedback zips for the LMS)
     demo/           a generated assignment and class, for `demo`, tests and benchmarks
     entrypoints.py  the code named by a string or a path, in one registry
 
