@@ -73,5 +73,6 @@ def run(args, course: Course) -> int:
     argv, env, cwd = server_command(course, args.port, args.ip,
                                     extra=["--allow-root"] if args.allow_root else [])
     print(f"formgrader: http://{args.ip}:{args.port}/formgrader (server root "
-          f"{argv[-1].split('=', 1)[1]}; Ctrl-C stops it)", file=sys.stderr)
+          f"{server_root(course)}: links to the course, source and release folders; Ctrl-C "
+          "stops it)", file=sys.stderr)
     return subprocess.call(argv, env=env, cwd=cwd)
