@@ -32,7 +32,7 @@ from autograder.sandbox.bubblewrap import Limits, Sandbox, unsandboxed_wrap
 from autograder.sandbox.channel import ChannelSandbox
 from autograder.worker import lockstep
 from autograder.worker.kernel import SandboxedExecute, SandboxedKernelManager
-from autograder.worker.runner_client import TrustedRunner, start_runner
+from autograder.worker.runner_client import RunnerClient, start_runner
 
 
 def _kernel_pid(execute: SandboxedExecute) -> int | None:
@@ -100,7 +100,7 @@ class _Run:
     limits: Limits
     work: Path
     problems: list = field(default_factory=list)
-    runner: TrustedRunner | None = None
+    runner: RunnerClient | None = None
     sandbox: Sandbox | None = None
     execute: SandboxedExecute | None = None
     deadline_hit: threading.Event = field(default_factory=threading.Event)

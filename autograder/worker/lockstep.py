@@ -35,7 +35,7 @@ from autograder.common.cells import AFTER_HIDDEN, grade_id
 from autograder.entrypoints import CHANNEL_PACKAGE
 from autograder.runner.segments import has_hidden
 from autograder.worker.kernel import SandboxedExecute
-from autograder.worker.runner_client import AGENT_INSIDE, TrustedRunner
+from autograder.worker.runner_client import AGENT_INSIDE, RunnerClient
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -74,7 +74,7 @@ class LockstepExecute(SandboxedExecute):
     """SandboxedExecute whose trusted cells run in `runner` (see the module docstring)."""
 
     def __init__(self, make_kernel_manager: Callable[..., SandboxedKernelManager],
-                 trusted_cells: dict[str, TrustedCell], runner: TrustedRunner,
+                 trusted_cells: dict[str, TrustedCell], runner: RunnerClient,
                  serve_code: str, **kwargs: Any):
         super().__init__(make_kernel_manager, **kwargs)
         self.trusted_cells, self.runner, self.serve_code = trusted_cells, runner, serve_code

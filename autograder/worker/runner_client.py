@@ -1,5 +1,5 @@
 """The worker's side of the trusted runner: `start_runner` starts the runner process
-(`python -m autograder.runner`) in its own sandbox, `TrustedRunner` drives it over its
+(`python -m autograder.runner`) in its own sandbox, `RunnerClient` drives it over its
 stdin/stdout, one JSON line per request and per reply (autograder/runner/protocol.py).
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ AGENT_INSIDE = "/opt/autograder-agent"  # holds the channel package as `agchanne
 TRUSTED_UID_OFFSET = 1  # sandbox.Sandbox: 0 is the student kernel's uid, 1 the runner's
 
 
-class TrustedRunner:
+class RunnerClient:
     """The trusted runner process (`python -m autograder.runner`), one per hand-in."""
 
     def __init__(self, argv: list[str], log_path: Path, cwd: Path, sandbox: Sandbox | None = None):
@@ -112,18 +112,18 @@ class TrustedRunner:
                 self.sandbox = None
 
 
-def trusted_command(socket_path: Path) -> list[str]:
+def runner_command(socket_path: Path) -> list[str]:
     return [sys.executable, "-m", RUNNER_MODULE, "--socket", str(socket_path)]
 
 
-def start_runner(job: Job, work: Path, limits: Limits) -> tuple[TrustedRunner, dict]:
+def start_runner(job: Job, work: Path, limits: Limits) -> tuple[RunnerClient, dict]:
     """Start the trusted runner for `job` (sandboxed when job.sandbox) with its socket in
     work/chan; returns it and the ChannelSandbox arguments of the student's sandbox,
     which joins the runner's cgroup: `limits.memory_mb` is the total of both."""
     chan = work / "chan"
     chan.mkdir(mode=0o755)
     socket_path = chan / "s"
-    command = trusted_command(socket_path)
+    command = runner_command(socket_path)
     if job.sandbox:
         course_dir = REPO / "autograder" / "course"
         box = ChannelSandbox(None, work / "trusted-run", limits,
@@ -138,7 +138,7 @@ def start_runner(job: Job, work: Path, limits: Limits) -> tuple[TrustedRunner, d
         argv = box.wrap(command)
     else:
         box, argv = None, unsandboxed_wrap(command, limits)
-    runner = TrustedRunner(argv, work / "trusted.log", cwd=REPO, sandbox=box)
+    runner = RunnerClient(argv, work / "trusted.log", cwd=REPO, sandbox=box)
     student = {"ro_binds": ((CHANNEL_PACKAGE, f"{AGENT_INSIDE}/agchannel"),),
                "rw_binds": ((chan, chan),),
                # one total per hand-in: the kernel joins the runner's cgroup
