@@ -87,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true")
     p.add_argument("--course-dir", type=Path, default=None,
                    help="where to put the demo course (default: a temporary folder)")
-    for name in ("collect", "grade", "feedback", "export", "status", "formgrader"):
+    from .commands import analytics
+    analytics.add_arguments(sub.add_parser(
+        "analytics", help="per-test pass rates and failure groups of a graded assignment"))
+    for name in ("collect", "grade", "feedback", "export", "status", "formgrader", "analytics"):
         sub.choices[name].add_argument(
             "--db-url", metavar="URL", default=None,
             help="gradebook database, a SQLAlchemy URL such as postgresql://user:pw@host/db "
@@ -155,6 +158,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
         from .report import status_table
         print(status_table(course, args.id))
         return 0
+    if args.command == "analytics":
+        from .commands import analytics
+        return analytics.run(args, course)
     if args.command == "demo":
         from .demo import demo
         return demo(workers=args.workers, sandbox=not args.no_sandbox,
