@@ -1,5 +1,5 @@
 """Command line: python -m autograder release | validate | collect | grade | feedback |
-export | status | formgrader | demo. Each sub-command is a thin shell around one module."""
+export | status | formgrader | demo | analytics. Each sub-command is a thin shell around one module."""
 import argparse
 import os
 import sys

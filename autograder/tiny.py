@@ -13,6 +13,10 @@ which must not depend on the content of the real assignments. The assignment `ti
                   only (as the real assignments hand the tests' network to SGD); its
                   other method returns SECRET_MARKER, which must never reach a student.
 
+`insight_class(course)` hands in a class of 8 for the instructor's insight commands
+(analytics, similarity, extensions): one hand-in per kind (INSIGHT_KINDS), among them a
+planted copy (COPY_PAIR) and a malformed file.
+
 The hidden test carries HIDDEN_MARKER in its source and message only, so a test can grep
 feedback HTML for it. The tests follow the trusted-grading style (coursepkg.grading):
 they import what they use in the helper cell and never trust a value computed by

@@ -252,7 +252,8 @@ def format_report(result: Analytics) -> str:
                    f"{test.pass_rate:4.0%} ({n - len(test.lost)}/{n})  "
                    f"{test.mean_points:.2f} / {test.max_points:g}  {test.title}")
         for group, students in test.top_groups(3):
-            out.append(f"      {len(students)} x {group}: {_names(students)}")
+            shown = group if len(group) <= 110 else group[:109] + "…"
+            out.append(f"      {len(students)} x {shown}: {_names(students)}")
     counts = Counter(round(v, 6) for v in result.scores.values())
     out += ["", "score distribution: " + ", ".join(f"{v:g}: {counts[v]}" for v in sorted(counts))]
     for student, reason in sorted(result.failed.items()):

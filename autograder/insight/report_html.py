@@ -62,13 +62,13 @@ def score_histogram(result: Analytics) -> str:
 
 
 def pass_rate_bars(result: Analytics) -> str:
-    """One horizontal bar per test: its pass rate (tests with hidden parts in another
-    colour, marked "(hidden)")."""
+    """One horizontal bar per test (labelled by grade_id without 'test_'): its pass rate;
+    tests with hidden parts in another colour."""
     from matplotlib.figure import Figure
     tests = result.tests[::-1]
-    fig = Figure(figsize=(6, 0.9 + 0.32 * len(tests)))
+    fig = Figure(figsize=(5, 0.9 + 0.3 * len(tests)))
     ax = fig.subplots()
-    ax.barh([t.grade_id + (" (hidden)" if t.hidden else "") for t in tests],
+    ax.barh([t.grade_id.removeprefix("test_") for t in tests],
             [100 * t.pass_rate for t in tests],
             color=[HIDDEN_COLOUR if t.hidden else VISIBLE_COLOUR for t in tests])
     ax.set(xlim=(0, 100), xlabel="passed (% of hand-ins)")
