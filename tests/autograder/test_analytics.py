@@ -1,5 +1,6 @@
-"""`python -m autograder analytics`: the generated insight class (tiny.insight_class) is
-graded with the real `grade`, on SQLite and on PostgreSQL; analytics' pass rates, points
+"""`python -m autograder analytics`: the generated insight class (tiny.insight_class, plus
+a hand-in whose kernel does not serve a test: marked for review) is graded with the real
+`grade`, on SQLite and on PostgreSQL; analytics' pass rates, points
 and failure groups are checked against what the gradebook API, the autograded notebooks
 and the status records hold (read here independently); its HTML report is opened in
 headless Chromium with the network blocked."""
@@ -14,8 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from servers import postgres, postgres_bin
+from test_failclosed import BREAK_NEXT_EXECUTION
 
-from agtools import cli_env
+from agtools import cli_env, handin, submit
 from autograder import tiny
 from autograder.course import REPO, Course, UsageError
 from autograder.insight.analytics import analyse, failure_group, hidden_group, normalise
@@ -31,7 +33,8 @@ GROUPS = {("carol", "test_square"): "(hidden) AssertionError: hidden-check-7f3a9
           ("dave", "test_cube"): "AssertionError: cube(N) should be N",
           ("erin", "test_square"): "NotImplementedError",
           ("erin", "test_cube"): "NotImplementedError",
-          ("frank", "test_square"): "NameError"}
+          ("frank", "test_square"): "NameError",
+          ("zed", "test_square"): "ChannelError"}
 
 
 # --- units -------------------------------------------------------------------------------
@@ -78,6 +81,9 @@ def _graded_class(base: Path, db_url: str | None = None, template: Course | None
     with pytest.raises(UsageError, match="nothing graded yet for 'tiny'"):
         analyse(course, "tiny", progress=False)
     assert set(tiny.insight_class(course)) == set(tiny.INSIGHT_KINDS)
+    # and one whose kernel does not serve test_square: graded, marked for review
+    submit(course, "zed", handin(course, {**tiny.CORRECT, "square": tiny.CORRECT["square"]
+                                          + "\n" + BREAK_NEXT_EXECUTION}))
     graded = _cli(course, db_url, "grade", "tiny", "--workers", "2", "--cell-timeout", "30")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     return course
@@ -127,7 +133,7 @@ def _check_against_the_gradebook(course: Course, run: subprocess.CompletedProces
     out_csv = out / "analytics.csv"
     expected = _expected(course)
     students = sorted({s for s, _ in expected})
-    assert students == sorted(set(tiny.INSIGHT_KINDS) - {"grace"})   # grace failed to grade
+    assert students == sorted(set(tiny.INSIGHT_KINDS) - {"grace"} | {"zed"})  # grace failed
     rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
     assert len(rows) == len(expected) == len(students) * len(TESTS)
     records = {s: json.loads(course.status_dir("tiny").joinpath(f"{s}.json").read_text())
@@ -152,12 +158,14 @@ def _check_against_the_gradebook(course: Course, run: subprocess.CompletedProces
         n_passed = sum(expected[s, test][2] for s in students)
         assert f"{n_passed / len(students):4.0%} ({n_passed}/{len(students)})" in run.stdout
     assert "FAILED to grade  grace: malformed notebook" in run.stdout
+    review = records["zed"]["needs_review"]
+    assert review and f"NEEDS REVIEW     zed: {review[0]}" in run.stdout
     assert "1 x AssertionError: cube(N) should be N: dave" in run.stdout
     assert "2 x" not in run.stdout.split("score distribution")[0]   # one student per group
     mean = sum(expected[s, t][0] for s in students for t in TESTS) / len(students)
     last = run.stdout.strip().splitlines()[-1]
     assert last.startswith(f"summary: {len(students)} hand-ins, mean {mean:.2f}")
-    assert "hardest tests: test_square (57%), test_cube (71%)" in last
+    assert "hardest tests: test_square (50%), test_cube (75%)" in last
     assert "reading tiny" in run.stderr                                 # the progress bar
     slowest = sorted(records, key=lambda s: -records[s]["seconds"])[:3]
     assert "slowest " + ", ".join(f"{s} {records[s]['seconds']:.2f} s" for s in slowest) \
@@ -222,7 +230,7 @@ def test_html_report_renders_offline_and_fits_a_phone(sqlite_class):
         for natural_w, natural_h, w, h, complete in found["images"]:
             assert complete and natural_w > 0 and natural_h > 0 and w > 100 and h > 50, width
         assert found["overflow"] <= 0, f"the page overflows at {width} px by {found['overflow']}"
-        for text in ("test_square", "NotImplementedError", "grace", "57%"):
+        for text in ("test_square", "NotImplementedError", "grace", "50%", "needs review: "):
             assert text in found["text"]
     left = [u for u in requests if not u.startswith("data:") and u != report.as_uri()]
     assert left == [], left
