@@ -126,8 +126,12 @@ def _test_cells(gb, assignment) -> list[TestStats]:
 
 
 def _errors(path) -> dict[str, tuple[str, str]]:
-    """grade_id -> (ename, evalue) of the first error output of each cell."""
-    nb = nbformat.read(path, as_version=4)
+    """grade_id -> (ename, evalue) of the first error output of each cell ({} when the
+    autograded notebook is missing or unreadable: its failures show as NO_OUTPUT)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):   # NotJSONError is a ValueError
+        return {}
     found = {}
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -251,9 +255,13 @@ def format_report(result: Analytics) -> str:
         out.append(f"  {test.grade_id:<{width}} {'hidden ' if test.hidden else 'visible'} "
                    f"{test.pass_rate:4.0%} ({n - len(test.lost)}/{n})  "
                    f"{test.mean_points:.2f} / {test.max_points:g}  {test.title}")
-        for group, students in test.top_groups(3):
+        groups = test.top_groups()
+        for group, students in groups[:3]:
             shown = group if len(group) <= 110 else group[:109] + "…"
             out.append(f"      {len(students)} x {shown}: {_names(students)}")
+        if len(groups) > 3:
+            others = sorted(s for _, students in groups[3:] for s in students)
+            out.append(f"      {len(groups) - 3} more group(s): {_names(others)}")
     counts = Counter(round(v, 6) for v in result.scores.values())
     out += ["", "score distribution: " + ", ".join(f"{v:g}: {counts[v]}" for v in sorted(counts))]
     for student, reason in sorted(result.failed.items()):
