@@ -1,5 +1,4 @@
-"""What the instructor learns from a graded class (issue 23): per-test analytics
-(analytics.py, its HTML report in report_html.py), the human names of tests
-(testnames.py), similarity of hand-ins and per-student extensions. Everything here
-reads the gradebook, the status records and the autograded notebooks; nothing here
-runs student code or changes a grade."""
+"""What the instructor reads after grading (the instructor's process), from the gradebook
+and the course folders: the feedback pages packed for an LMS's bulk upload
+(lms_feedback.py), the class's analytics, the similarity of hand-ins. The commands in
+autograder/commands/ are thin shells around these modules."""

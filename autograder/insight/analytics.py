@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from .. import records
-from ..course import Course, UsageError
-from ..segments import HIDDEN_ENAME, has_hidden
-from .testnames import test_title
+from autograder.common import records
+from autograder.common.course import Course, atomic_write
+from autograder.common.errors import UsageError
+from autograder.insight.testnames import test_title
+from autograder.runner.segments import HIDDEN_ENAME, has_hidden
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?![\w.])")
 PARTIAL_CREDIT = "partial credit"
@@ -229,7 +230,6 @@ def write_csv(result: Analytics, path) -> int:
     import io
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(csv_rows(result))
-    from ..course import atomic_write
     atomic_write(path, buffer.getvalue())
     return buffer.getvalue().count("\n") - 1
 

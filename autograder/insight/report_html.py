@@ -9,8 +9,8 @@ import html
 import io
 import statistics
 
-from ..course import atomic_write
-from .analytics import Analytics, score_summary
+from autograder.common.course import atomic_write
+from autograder.insight.analytics import Analytics, score_summary
 
 CSS = """
 * { box-sizing: border-box; }
