@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "per-student due dates (late penalty of grade; shown by status)"),
     "export-feedback": ("autograder.commands.export_feedback",
                         "feedback pages as a Canvas or Moodle bulk-upload zip"),
+    "analytics": ("autograder.commands.analytics",
+                  "per-test pass rates and failure groups of a graded assignment"),
     "demo": ("autograder.commands.demo", "grade a generated class end to end, print the grades"),
 }
 
