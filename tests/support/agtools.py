@@ -78,3 +78,19 @@ def decoded_base64(text: str) -> str:
             except ValueError:
                 pass
     return "\n".join(out)
+
+
+# A hand-in cell after which its kernel cannot serve the next execution (the tests' cell):
+# the fail-closed attack of test_failclosed.py, and a way to make a hand-in need review.
+BREAK_NEXT_EXECUTION = """
+_ip = get_ipython()
+_calls = [0]
+def _restore():
+    _calls[0] += 1
+    if _calls[0] == 2:  # 1: this cell; 2: the next execution, the tests' cell
+        globals().pop('get_ipython', None)
+        _ip.events.unregister('post_execute', _restore)
+_ip.events.register('post_execute', _restore)
+def get_ipython():
+    raise RuntimeError('not for this cell')
+"""

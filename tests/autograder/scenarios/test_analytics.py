@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from agtools import cli_env, handin, submit
+from agtools import BREAK_NEXT_EXECUTION, cli_env, handin, submit
 from autograder.commands.release import release
 from autograder.common.course import REPO, Course
 from autograder.common.errors import UsageError
@@ -28,19 +28,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TESTS = ("test_square", "test_cube")
-# the kernel cannot serve the next execution, the test's (test_failclosed's attack)
-BREAK_NEXT_EXECUTION = """
-_ip = get_ipython()
-_calls = [0]
-def _restore():
-    _calls[0] += 1
-    if _calls[0] == 2:  # 1: this cell; 2: the next execution, the tests' cell
-        globals().pop('get_ipython', None)
-        _ip.events.unregister('post_execute', _restore)
-_ip.events.register('post_execute', _restore)
-def get_ipython():
-    raise RuntimeError('not for this cell')
-"""
 # what each kind of hand-in must show (the class is built to give exactly this)
 GROUPS = {("carol", "test_square"): "(hidden) AssertionError: hidden-check-7f3a9c: negative inputs",
           ("dave", "test_cube"): "AssertionError: cube(N) should be N",

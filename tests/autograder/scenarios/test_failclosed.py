@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from agtools import decoded_base64, outputs_text, run_cli
+from agtools import BREAK_NEXT_EXECUTION, decoded_base64, outputs_text, run_cli
 from autograder.commands.release import release
 from autograder.common import records
 from autograder.common.course import REPO, Course
@@ -50,18 +50,6 @@ class _Yes:
         return 1.0
 for _name in {names!r}:
     globals()[_name] = _Yes()
-"""
-BREAK_NEXT_EXECUTION = """
-_ip = get_ipython()
-_calls = [0]
-def _restore():
-    _calls[0] += 1
-    if _calls[0] == 2:  # 1: this cell; 2: the next execution, the tests' cell
-        globals().pop('get_ipython', None)
-        _ip.events.unregister('post_execute', _restore)
-_ip.events.register('post_execute', _restore)
-def get_ipython():
-    raise RuntimeError('not for this cell')
 """
 SWAP_AGENT_ONCE = """
 import sys, importlib.abc, importlib.util
