@@ -111,3 +111,102 @@ CORRECT = {"square": "def square(x):\n    return x * x",
            "explain": "A product of a number with itself is never negative."}
 PARTIAL = {"square": "def square(x):\n    return abs(x) * x",   # fails the hidden test
            "cube": "def cube(x):\n    return x ** 3"}
+
+
+# --- a small class for the instructor's insight commands (analytics, similarity, ...) ---
+ALICE = {  # correct, with a helper of its own: enough code for a copy to be recognisable
+    "square": '''import numpy as np
+
+
+def _as_float_array(values):
+    """A number stays a number; a list or an array becomes a float array."""
+    if np.isscalar(values):
+        return values
+    return np.asarray(values, dtype=float)
+
+
+def square(x):
+    data = _as_float_array(x)
+    result = data * data
+    return result''',
+    "cube": '''def cube(x):
+    total = 1
+    for _ in range(3):
+        total = total * x
+    return total''',
+    "explain": "Multiplying a number by itself gives a non-negative product."}
+BOB = {  # correct, written independently of ALICE (another structure, other calls)
+    "square": '''import numpy as np
+
+
+def square(x):
+    # np.power keeps scalars scalar and works elementwise on arrays
+    return np.power(x, 2)''',
+    "cube": "def cube(x):\n    return x * x * x",
+    "explain": "Both factors have the same sign, so the product is >= 0."}
+MALLORY = {  # ALICE's answers: variables renamed, functions reordered, comments changed
+    "square": '''import numpy as np
+
+
+def square(v):
+    arr = _to_floats(v)
+    out = arr * arr
+    return out
+
+
+def _to_floats(vals):
+    # scalars pass through, sequences are converted
+    if np.isscalar(vals):
+        return vals
+    return np.asarray(vals, dtype=float)''',
+    "cube": '''def cube(n):
+    acc = 1
+    for _ in range(3):
+        acc = acc * n
+    return acc''',
+    "explain": "A number times itself is never negative."}
+WRONG_CUBE = {"square": CORRECT["square"],                  # fails the visible cube test
+              "cube": "def cube(x):\n    return 3 * x * x"}
+RAISES = {"square": "import activation_helpers  # a module on the student's laptop only\n\n"
+                    + CORRECT["square"],                     # raises ModuleNotFoundError
+          "cube": CORRECT["cube"]}
+MALFORMED = '{"cells": [{"cell_type": '                      # not a notebook: grading fails
+INSIGHT_KINDS = {"alice": "correct", "bob": "correct-independent", "carol": "partial-hidden",
+                 "dave": "partial-visible", "erin": "blank", "frank": "raises",
+                 "grace": "malformed", "mallory": "copy"}
+COPY_PAIR = ("alice", "mallory")  # mallory's hand-in is alice's, disguised
+_INSIGHT_ANSWERS = {"alice": ALICE, "bob": BOB, "carol": PARTIAL, "dave": WRONG_CUBE,
+                    "erin": {}, "frank": RAISES, "mallory": MALLORY}
+
+
+def insight_handins(released: nbformat.NotebookNode) -> dict[str, str]:
+    """student -> the text of the notebook they hand in, made from the `released`
+    notebook of `tiny`; one student per kind of INSIGHT_KINDS (8 students)."""
+    texts = {}
+    for student, kind in INSIGHT_KINDS.items():
+        if kind == "malformed":
+            texts[student] = MALFORMED
+            continue
+        nb = nbformat.from_dict(released)
+        for grade_id, code in _INSIGHT_ANSWERS[student].items():
+            answer(nb, grade_id, code)
+        texts[student] = nbformat.writes(nb)
+    return texts
+
+
+def insight_class(course, folder: Path | None = None) -> dict[str, str]:
+    """Hand in the insight class for `tiny` (released in `course`): into
+    submitted/<student>/tiny/ (what `collect` would do), or, with `folder`, as
+    folder/<student>.ipynb for `python -m autograder collect tiny FOLDER`.
+    Returns student -> kind (INSIGHT_KINDS): correct, correct-independent (same scores,
+    other code), partial-hidden (fails the hidden test), partial-visible (fails the
+    visible cube test), blank, raises (its first answer cell raises at import),
+    malformed (not a notebook: grading fails), copy (COPY_PAIR)."""
+    released = nbformat.read(course.release_folder(ASSIGNMENT_ID) / f"{ASSIGNMENT_ID}.ipynb",
+                             as_version=4)
+    for student, text in insight_handins(released).items():
+        path = (Path(folder) / f"{student}.ipynb" if folder is not None
+                else course.submitted(student, ASSIGNMENT_ID))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return dict(INSIGHT_KINDS)
