@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true")
     p.add_argument("--course-dir", type=Path, default=None,
                    help="where to put the demo course (default: a temporary folder)")
+    from .commands import similarity as similarity_command  # until commands/ has its table
+    similarity_command.add_arguments(sub.add_parser(
+        "similarity", help="pairs of hand-ins whose answer code matches, ranked"))
     for name in ("collect", "grade", "feedback", "export", "status", "formgrader"):
         sub.choices[name].add_argument(
             "--db-url", metavar="URL", default=None,
@@ -155,6 +158,9 @@ def run(args: argparse.Namespace, course: Course) -> int:
         from .report import status_table
         print(status_table(course, args.id))
         return 0
+    if args.command == "similarity":
+        from .commands import similarity as similarity_command
+        return similarity_command.run(args, course)
     if args.command == "demo":
         from .demo import demo
         return demo(workers=args.workers, sandbox=not args.no_sandbox,
