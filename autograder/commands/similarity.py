@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..course import Course
+from ..course import Course, UsageError
 
 
 def _threshold(text: str) -> float:
@@ -36,6 +36,10 @@ def run(args: argparse.Namespace, course: Course) -> int:
     report = similarity(course, args.id, threshold=args.threshold)
     if args.html:
         from ..insight.similarity_html import write_html
-        print(f"side-by-side view: {write_html(report, args.html)}", file=sys.stderr)
+        try:
+            print(f"side-by-side view: {write_html(report, args.html)}", file=sys.stderr)
+        except OSError as error:
+            raise UsageError(f"--html {args.html}: cannot write it ({error.strerror or error}); "
+                             "give a file path in a writable folder") from None
     print(format_report(report))
     return 0

@@ -134,6 +134,10 @@ def fingerprint_class(course: Course, assignment_id: str, students: list[str],
         except ValueError as error:
             skipped[student] = f"{path.name}: {error}"
             continue
+        if not cells:
+            skipped[student] = (f"{path.name}: no answer cell (none of its code cells has the "
+                                f"grade_id of one: {', '.join(grade_ids)}); metadata removed?")
+            continue
         handin = HandinPrint(student, {g: cell_print(g, code, starter[g])
                                        for g, code in cells.items()})
         for cell in handin.cells.values():

@@ -159,8 +159,26 @@ def test_clear_errors(course):
     assert nothing.returncode == 2 and "no hand-ins of 'tiny' collected" in nothing.stderr
     bad = run_cli(course, "similarity", "tiny", "--threshold", "1.5")
     assert bad.returncode == 2 and "must be a number in (0, 1]" in bad.stderr
+    tiny.insight_class(course)
+    folder = run_cli(course, "similarity", "tiny", "--html", str(course.root))
+    assert folder.returncode == 2 and "cannot write it" in folder.stderr, folder.stderr
     with pytest.raises(UsageError, match="threshold"):
         sim.similarity(course, "tiny", threshold=0)
+
+
+def test_a_handin_without_answer_cells_is_named(course):
+    """A notebook whose nbgrader metadata is gone cannot be compared: it is listed as
+    skipped, with the reason, instead of silently scoring nothing."""
+    tiny.insight_class(course)
+    path = course.submitted("mallory", "tiny")
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    nbformat.write(nb, path)
+    report = sim.similarity(course, "tiny")
+    assert "no answer cell" in report.skipped["mallory"] and "square, cube" in report.skipped["mallory"]
+    assert report.pairs == []
+    assert "skipped mallory: tiny.ipynb: no answer cell" in sim.format_report(report)
 
 
 def test_a_handin_is_never_modified(course, tmp_path):
