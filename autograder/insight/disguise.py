@@ -116,5 +116,5 @@ def disguise(code: str, rng: np.random.Generator) -> str:
     code that does not parse is returned unchanged."""
     try:
         return _reorder(_rename_and_recomment(code, rng), rng)
-    except (SyntaxError, tokenize.TokenError, ValueError):
+    except (SyntaxError, tokenize.TokenError, ValueError, RecursionError):
         return code

@@ -89,7 +89,7 @@ def pieces(source: str) -> list[tuple[int, int]]:
     the comments above a statement belong to it); one span when it does not parse."""
     try:
         body = ast.parse(source).body
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [(0, len(source))]
     line_starts = np.cumsum([0, *[len(line) for line in source.splitlines(keepends=True)]])
     spans, start = [], 0

@@ -42,6 +42,7 @@ DEFAULT_THRESHOLD = 0.5
 COMMON_FRACTION = 0.2   # fingerprints in more than this share of hand-ins are ignored ...
 COMMON_MIN = 10         # ... but only when that is more than this many hand-ins
 PROGRESS_OVER = 50      # a progress bar for more hand-ins than this
+MAX_CELL_CHARS = 50_000  # an answer cell is compared up to here (pygments: ~30k tokens/s)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class HandinPrint:
     cells: dict[str, CellPrint]
     fingerprints: set[int] = field(default_factory=set)
     size: int = 0
+    note: str = ""            # what was not compared, e.g. the tail of a huge cell
 
 
 @dataclass
@@ -138,8 +140,12 @@ def fingerprint_class(course: Course, assignment_id: str, students: list[str],
             skipped[student] = (f"{path.name}: no answer cell (none of its code cells has the "
                                 f"grade_id of one: {', '.join(grade_ids)}); metadata removed?")
             continue
-        handin = HandinPrint(student, {g: cell_print(g, code, starter[g])
+        long = sorted(g for g, code in cells.items() if len(code) > MAX_CELL_CHARS)
+        handin = HandinPrint(student, {g: cell_print(g, code[:MAX_CELL_CHARS], starter[g])
                                        for g, code in cells.items()})
+        if long:
+            handin.note = (f"only the first {MAX_CELL_CHARS} characters of "
+                           f"{', '.join(long)} compared")
         for cell in handin.cells.values():
             handin.fingerprints.update(cell.where)
         handin.size = len(handin.fingerprints)
@@ -234,6 +240,9 @@ def format_report(report: SimilarityReport, limit: int = 50) -> str:
             lines.append(f"... {len(report.pairs) - limit} more pair(s) (see --html)")
     for student, why in sorted(report.skipped.items()):
         lines.append(f"skipped {student}: {why}")
+    for student, handin in sorted(report.prints.items()):
+        if handin.note:
+            lines.append(f"note {student}: {handin.note}")
     n = len(report.prints)
     lines.append(
         f"{report.assignment}: {n} hand-in(s), {n * (n - 1) // 2} pair(s), "

@@ -181,6 +181,21 @@ def test_a_handin_without_answer_cells_is_named(course):
     assert "skipped mallory: tiny.ipynb: no answer cell" in sim.format_report(report)
 
 
+def test_hostile_cells_neither_crash_nor_stall_the_run(course):
+    """Nesting that overflows Python's parser, and a cell of megabytes: the run goes on,
+    the huge cell is compared up to MAX_CELL_CHARS and the report says so."""
+    tiny.insight_class(course)
+    path = course.submitted("bob", "tiny")
+    nb = nbformat.read(path, as_version=4)
+    tiny.answer(nb, "square", "1+" * 200_000 + "1")
+    tiny.answer(nb, "cube", tiny.ALICE["cube"] + "\nDATA = [" + "0.5, " * 400_000 + "]")
+    nbformat.write(nb, path)
+    report = sim.similarity(course, "tiny")
+    assert report.seconds < 30, report.seconds
+    assert "note bob: only the first 50000 characters of cube, square compared" in sim.format_report(report)
+    assert [(p.a, p.b) for p in report.pairs][:1] == [tiny.COPY_PAIR]
+
+
 def test_a_handin_is_never_modified(course, tmp_path):
     tiny.insight_class(course)
     before = {p: p.read_bytes() for p in (course.root / "submitted").rglob("*") if p.is_file()}
