@@ -31,11 +31,12 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..course import Course, UsageError
-from .fingerprints import CellPrint, cell_print, starter_print
+
+if TYPE_CHECKING:  # numpy, scipy, pygments and copydetect load when a run starts, not
+    from .fingerprints import CellPrint  # when the CLI builds its parser
 
 MIN_SHARED = 8    # fewer shared fingerprints than this are never flagged
 DEFAULT_THRESHOLD = 0.5
@@ -116,12 +117,14 @@ def starter_hashes(course: Course, assignment_id: str, grade_ids: list[str]) -> 
         raise UsageError(f"{released} does not exist: the starter code to subtract is the "
                          f"released notebook; run `python -m autograder release {assignment_id}`")
     cells = code_cells(released, grade_ids)
+    from .fingerprints import starter_print
     return {grade_id: starter_print(cells.get(grade_id, "")) for grade_id in grade_ids}
 
 
 def fingerprint_class(course: Course, assignment_id: str, students: list[str],
                       progress: bool = False) -> tuple[dict[str, HandinPrint], dict[str, str]]:
     """Fingerprints of every student's collected hand-in, and {student: why skipped}."""
+    from .fingerprints import cell_print
     grade_ids = answer_ids(course, assignment_id)
     starter = starter_hashes(course, assignment_id, grade_ids)
     prints, skipped = {}, {}
@@ -156,6 +159,7 @@ def fingerprint_class(course: Course, assignment_id: str, students: list[str],
 def shared_counts(prints: list[HandinPrint], common: int):
     """The sparse (n, n) matrix of shared fingerprint counts (upper triangle only), after
     dropping fingerprints held by more than `common` hand-ins (removed from `prints`)."""
+    import numpy as np
     from scipy import sparse
     columns: dict[int, int] = {}
     rows, cols = [], []
