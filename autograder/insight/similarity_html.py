@@ -54,9 +54,10 @@ def pair_section(report: SimilarityReport, rank: int, pair: Pair) -> str:
     parts = [f'<section id="pair-{rank}"><h2>#{rank} {escape(pair.a)} &amp; {escape(pair.b)}: '
              f"score {pair.score:.2f}</h2>",
              f'<p class="note">{pair.shared} shared fingerprints; {escape(pair.a)} has '
-             f"{pair.size_a}, {escape(pair.b)} {pair.size_b} (starter code and common "
-             "idioms left out). Marked: the code both hand-ins share, up to renamed "
-             "names, comments, whitespace and the order of functions.</p>"]
+             f"{pair.size_a} in all, {escape(pair.b)} {pair.size_b} (starter code left out; "
+             f"code found in more than {report.common} hand-ins is not counted as shared). "
+             "Marked: the code both hand-ins share, up to renamed names, comments, "
+             "whitespace and the order of functions.</p>"]
     for grade_id in pair.cells:
         parts.append(f"<h3>{escape(grade_id)}</h3><div class=\"sides\">")
         for student, mine, theirs in ((pair.a, a, b), (pair.b, b, a)):
