@@ -102,9 +102,11 @@ def code_cells(path: Path, grade_ids: list[str]) -> dict[str, str]:
         raise ValueError(f"not a readable notebook ({type(error).__name__})") from None
     wanted, found = set(grade_ids), {}
     for cell in cells if isinstance(cells, list) else []:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        meta = cell.get("metadata") if isinstance(cell, dict) else None
+        meta = meta.get("nbgrader") if isinstance(meta, dict) else None
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-        if grade_id in wanted and grade_id not in found and cell.get("cell_type") == "code":
+        if (isinstance(grade_id, str) and grade_id in wanted and grade_id not in found
+                and cell.get("cell_type") == "code"):
             source = cell.get("source", "")
             found[grade_id] = "".join(source) if isinstance(source, list) else str(source)
     return found

@@ -9,6 +9,7 @@
 - the HTML view in headless Chromium, network blocked, at 390 px.
 """
 import importlib
+import json
 from pathlib import Path
 
 import nbformat
@@ -175,8 +176,14 @@ def test_a_handin_without_answer_cells_is_named(course):
     for cell in nb.cells:
         cell.metadata.pop("nbgrader", None)
     nbformat.write(nb, path)
+    odd = json.loads(course.submitted("bob", "tiny").read_text())  # metadata of odd types
+    odd["cells"][1]["metadata"] = []
+    odd["cells"][2]["metadata"] = {"nbgrader": {"grade_id": ["square"]}}
+    odd["cells"].append("not a cell")
+    course.submitted("bob", "tiny").write_text(json.dumps(odd))
     report = sim.similarity(course, "tiny")
     assert "no answer cell" in report.skipped["mallory"] and "square, cube" in report.skipped["mallory"]
+    assert "bob" in report.prints
     assert report.pairs == []
     assert "skipped mallory: tiny.ipynb: no answer cell" in sim.format_report(report)
 
