@@ -1,31 +1,33 @@
 """The instructor's pipeline around nbgrader: `python -m autograder COMMAND`.
 
-Modules, one job each:
-    cli        the command line (argparse), thin shells around the modules below
-    course     where things live (solutions/, exercises/, autograder/course/), nbgrader config
-    release    solutions/ -> exercises/ with nbgrader's GenerateAssignment, idempotent
-    validate   a student's local run of the visible tests
-    collect    hand-ins (folder or LMS zip) -> course/submitted/, problems per student
-    lms        Canvas / Moodle file names, rosters and grade files
-    grade      nbgrader's autograde steps, split: sanitize and record in this process,
-               execute in a pool of workers
-    pipeline   which of nbgrader's steps run, in which order, where (from its lists)
-    engine     where the hand-ins run: the local process pool or Dask (dask_engine)
-    jobs       the typed Job (in) / Outcome (out) of executing one hand-in
-    execute    one hand-in in one sandboxed kernel (runs in a worker)
-    lockstep   its test cells in a sandboxed trusted runner, in notebook order
-    trusted    the trusted runner process (`python -m autograder.trusted`)
-    channel/   the narrow channel between runner and student kernel (no pickle)
-    sandbox    the bubblewrap command line and resource limits
-    cgroups    per-sandbox totals (memory, processes, CPU) in cgroup v1 or v2
-    enter      a sandbox's first process: joins its cgroup, mounts its sized tmpfs
-    contain    nbgrader steps run so that a hand-in breaking one fails alone
-    records    the per-hand-in status records that make grading resumable
-    feedback   nbgrader's feedback HTML with the hidden tests taken out
-    export     grades as CSV for nbgrader, Canvas or Moodle
-    formgrade  the command line of JupyterLab with nbgrader's formgrader on this course
-    report     the `status` table
-    demo, tiny a generated class / a generated tiny assignment for demos, tests, benchmark
+Folders are processes and trust zones, in the order a hand-in travels:
+
+    commands/       the instructor's process (a student's, for `validate`): one module per
+                    sub-command, named in the COMMANDS table of commands/__init__.py
+    common/         shared by every process, light to import: the course's folders and
+                    nbgrader config, what a cell is, defaults, partial credit, records, LMS
+                    file names, nbgrader's GenerateAssignment
+    grading/        `grade`'s parent process: sanitize (steps.py), prepare a Job, record the
+                    Outcome (grader.py); the typed Job/Outcome (job.py); the names tests may
+                    take from a student (names.py)
+    engines/        where jobs run: the local process pool or a Dask cluster
+    worker/         one hand-in in a pool or Dask worker: the student's kernel in a sandbox,
+                    its test cells in lock-step in the trusted runner
+    runner/         the trusted runner, its own sandboxed process: runs the instructor's
+                    test cells, reaches the student's objects only through the channel
+    sandbox/        bubblewrap, cgroups, and the launcher (a sandbox's first process)
+    channel/        the narrow channel between runner (proxy.py) and kernel (agent.py)
+    preprocessors/  our nbgrader preprocessors (containment, feedback)
+    insight/        what the instructor reads after grading (feedback zips for the LMS)
+    demo/           a generated assignment and class, for `demo`, tests and benchmarks
+    entrypoints.py  the code named by a string or a path, in one registry
+
+One hand-in's path: commands/collect.py copies it into the course; commands/grade.py
+calls grading/grader.py, which sanitizes it (grading/steps.py, preprocessors/) and hands a
+Job to an engine (engines/); in the worker, worker/handin.py starts the runner
+(worker/runner_client.py -> runner/) and the student's kernel (worker/kernel.py, both in
+sandbox/), and worker/lockstep.py runs the cells in order; the Outcome returns to
+grading/grader.py, which records the grades (common/records.py, the gradebook).
 """
 import sys as _sys
 

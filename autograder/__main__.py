@@ -1,6 +1,6 @@
-"""`python -m autograder ...`: see autograder/cli.py."""
+"""`python -m autograder ...`: see autograder/commands/__init__.py."""
 import sys
 
-from .cli import main
+from autograder.commands import main
 
 sys.exit(main())

@@ -52,8 +52,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 try:
-    from autograder.formgrade import FEEDBACK_PREPROCESSORS
+    from autograder.preprocessors.feedback import NBGRADER_FEEDBACK_STEPS
 except ImportError as _error:  # nbgrader run from an environment without the project
     raise ImportError(f"autograder/nbgrader_config.py needs the project's autograder "
                       f"package importable: {_error}") from _error
-c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
+c.GenerateFeedback.preprocessors = NBGRADER_FEEDBACK_STEPS

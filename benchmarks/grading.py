@@ -29,13 +29,12 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from autograder import records, tiny  # noqa: E402
-from autograder.course import Course  # noqa: E402
-from autograder.demo import make_class, pick_assignment  # noqa: E402
-from autograder.release import register, release  # noqa: E402
+from autograder.commands.demo import make_class, pick_assignment
+from autograder.commands.release import release
+from autograder.common import records
+from autograder.common.course import REPO, Course
+from autograder.common.generate import register
+from autograder.demo import tiny_class as tiny
 
 
 def build_course(base: Path, n: int) -> tuple[Course, str]:
@@ -122,15 +121,15 @@ def serial_seconds(course: Course, assignment_id: str, k: int = 20) -> tuple[flo
     autograded notebook, without a kernel."""
     import warnings
 
-    from autograder.execute import execute_handin
-    from autograder.grade import GradeOptions, Grader
+    from autograder.grading.grader import GradeOptions, Grader
+    from autograder.worker.handin import execute_handin
     warnings.filterwarnings("ignore", message=".*not in session.*")  # as grade() does
     grader = Grader(course, assignment_id, GradeOptions(workers=1))
     students = [f"student{i:02d}" for i in range(0, 2 * k, 2)]  # the identical correct ones
     started = time.perf_counter()
     jobs = [grader.prepare(student) for student in students]
     prepare = (time.perf_counter() - started) / k
-    result = execute_handin(jobs[0].in_slot(0))
+    result = execute_handin(jobs[0])
     started = time.perf_counter()
     for student in students:
         grader.finish(student, result, records.file_sha256(

@@ -9,19 +9,14 @@ its seconds and problems, the sandbox processes alive when it started, and the c
 start-up deaths. Uses the generated `tiny` assignment in a temporary course.
 """
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "autograder"))
-
-from agtools import handin, make_course, submit  # noqa: E402
-from autograder import tiny  # noqa: E402
-from autograder.execute import execute_handin  # noqa: E402
-from autograder.grade import GradeOptions, Grader  # noqa: E402
-from autograder.sandbox import sandbox_processes  # noqa: E402
+from autograder.demo import tiny_class as tiny
+from autograder.demo.classroom import handin, make_course, submit
+from autograder.grading.grader import GradeOptions, Grader
+from autograder.sandbox.bubblewrap import sandbox_processes
+from autograder.worker.handin import execute_handin
 
 SQUARE = "def square(x):\n    return x * x\n"
 KINDS = {
@@ -41,7 +36,7 @@ def main() -> None:
         submit(course, kind, handin(course, answers))
     options = GradeOptions(workers=1, cell_timeout=6, notebook_timeout=45, memory_mb=1024)
     grader = Grader(course, "tiny", options)
-    jobs = {kind: grader.prepare(kind).in_slot(0) for kind in KINDS}
+    jobs = {kind: grader.prepare(kind) for kind in KINDS}
     deaths = 0
     for round_ in range(args.rounds):
         for kind, job in jobs.items():

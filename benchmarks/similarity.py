@@ -26,9 +26,9 @@ import nbformat
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "support")]
 
-from autograder.course import Course  # noqa: E402
+from autograder.common.course import Course  # noqa: E402
 from autograder.insight.disguise import disguise, edit  # noqa: E402
 from autograder.insight.similarity import similarity  # noqa: E402
 from tests.exercises.harness import answer_cells, fill_solution, solution_handin, student_version  # noqa: E402

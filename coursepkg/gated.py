@@ -20,7 +20,7 @@ block are (n, hidden_width). Randomness only through the ``seed`` arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -107,7 +107,8 @@ def build_model(variant: str, n_features: int = 784, d_model: int = 64, d_ff: in
 @dataclass
 class Result:
     """One trained variant: test accuracy and loss, the FFN blocks' parameter count,
-    and the share of exactly-zero hidden values of the first block on the test images."""
+    the share of exactly-zero hidden values of the first block on the test images, and
+    ``history``, the per-epoch training ``loss`` and ``accuracy`` (lists of n_epochs)."""
 
     variant: str
     seed: int
@@ -115,6 +116,7 @@ class Result:
     test_loss: float
     ffn_params: int
     zero_share: float
+    history: dict = field(default_factory=dict)
 
 
 def _zero_share(model: keras.Model, X: np.ndarray) -> float:
@@ -133,12 +135,14 @@ def train_variant(variant: str, data, n_epochs: int = 6, lr: float = 1e-3, batch
     model.compile(keras.optimizers.Adam(lr),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    model.fit(data.X_train, data.y_train, batch_size=batch_size, epochs=n_epochs, verbose=0,
-              shuffle=True)
+    fitted = model.fit(data.X_train, data.y_train, batch_size=batch_size, epochs=n_epochs, verbose=0,
+                       shuffle=True)
     loss, acc = model.evaluate(data.X_test, data.y_test, verbose=0)
     n_params = sum(int(np.prod(w.shape)) for layer in model.layers
                    if isinstance(layer, FeedForward) for w in layer.weights)
-    return Result(variant, seed, float(acc), float(loss), n_params, _zero_share(model, data.X_test))
+    history = {k: [float(v) for v in fitted.history[k]] for k in ("loss", "accuracy")}
+    return Result(variant, seed, float(acc), float(loss), n_params, _zero_share(model, data.X_test),
+                  history)
 
 
 def compare_variants(data, variants=tuple(VARIANTS), seeds=(0, 1), **kwargs) -> list[Result]:

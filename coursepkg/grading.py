@@ -13,7 +13,7 @@ Test cells (nbgrader cells with ``grade: true`` and no solution) and test-helper
   and no test cell does; any other missing name is a NameError there. Calling a proxy, or
   reading its attributes, goes through a narrow channel that carries only plain data
   (numbers, strings, numeric arrays, containers of those, ``dp.Node`` values) and handles
-  to remote objects. The grading runner installs a backend here (`_install_backend`) so
+  to remote objects. The grading runner installs a backend here (`install_backend`) so
   that the same test code works in both modes.
 
 What the trusted runner trusts: the instructor's test source, its own computations, and
@@ -51,7 +51,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-_MISSING = object()
+MISSING = object()  # "no default given" (get_student_global); backends compare to it
 
 
 class _LocalBackend:
@@ -76,7 +76,7 @@ class _LocalBackend:
 
     def get_student_global(self, name: str, default: Any) -> Any:
         value = self._namespace().get(name, default)
-        if value is _MISSING:
+        if value is MISSING:
             raise NameError(f"the notebook defines no {name!r}")
         return value
 
@@ -90,53 +90,13 @@ class _LocalBackend:
         return describe_figures(close)
 
 
-class _TrustedBackend:
-    """Trusted grading: the student's globals are in another process, behind `channel`
-    (an autograder.channel.proxy.TrustedChannel: ``request(op, args)``, ``expose``)."""
-
-    def __init__(self, channel: Any):
-        self._channel = channel
-
-    def in_trusted_grading(self) -> bool:
-        return True
-
-    def expose(self, obj: Any, methods: tuple[str, ...]) -> Any:
-        return self._channel.expose(obj, methods)
-
-    def expose_callable(self, function: Any) -> Any:
-        return self._channel.expose(function, ("__call__",))
-
-    def set_student_global(self, name: str, value: Any) -> None:
-        self._channel.request("set_global", [name, value])
-
-    def get_student_global(self, name: str, default: Any) -> Any:
-        try:
-            return self._channel.request("global", name)
-        except NameError:
-            if default is _MISSING:
-                raise
-            return default
-
-    @contextlib.contextmanager
-    def student_errstate(self, **kwargs: str) -> Iterator[None]:
-        self._channel.request("errstate_enter", kwargs)
-        try:
-            yield
-        finally:
-            self._channel.request("errstate_exit", None)
-
-    def student_figures(self, close: bool) -> list[list[dict]]:
-        figures = self._channel.request("figures", close)
-        if type(figures) is not list:
-            raise TypeError("the student kernel sent no list of figures")
-        return figures
-
-
 _backend: Any = _LocalBackend()
 
 
-def _install_backend(backend: Any) -> None:
-    """Called by the trusted grading runner only."""
+def install_backend(backend: Any) -> None:
+    """Where the test functions below act: the trusted grading runner installs its own
+    (autograder/runner/backend.py) before the first test cell; without it they act on
+    this kernel's globals. A backend has the methods of `_LocalBackend`."""
     global _backend
     _backend = backend
 
@@ -162,7 +122,7 @@ def set_student_global(name: str, value: Any) -> None:
     _backend.set_student_global(name, value)
 
 
-def get_student_global(name: str, default: Any = _MISSING) -> Any:
+def get_student_global(name: str, default: Any = MISSING) -> Any:
     """The student's global `name`: plain data, or a proxy of a remote object.
     Raises NameError when it is missing and no `default` is given."""
     return _backend.get_student_global(name, default)

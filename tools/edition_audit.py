@@ -29,7 +29,7 @@ A line that proves nothing is not looked for (the rule, tested in tests/tools/):
    cells, and the parts of the solution cells around the solution (signatures,
    docstrings). For a hidden-test line the visible test cells count as shown too (a hidden
    line equal to a visible one tells nothing). Visible *test* cells (graded cells and the
-   ``test_`` helper cells the trusted runner runs, as ``autograder.grade.trusted_cells``
+   ``test_`` helper cells the trusted runner runs, as ``autograder.grading.grader.trusted_cells``
    decides) never excuse an answer line: a reference implementation in a visible test
    cell is a leak.
 
@@ -45,6 +45,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.common import cells
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # A marker as nbgrader writes it: a comment that ends its line (prose that names a marker,
@@ -110,10 +112,8 @@ def _regions(text: str, begin: str, end: str) -> tuple[list[tuple[int, str]], li
 
 
 def _is_test(cell: dict) -> bool:
-    """Graded test cells and ``test_`` helper cells (autograder.grade.trusted_cells)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    grade_id = meta.get("grade_id") or ""
-    return bool(meta.get("grade") and not meta.get("solution")) or grade_id.startswith("test_")
+    """Graded test cells and ``test_`` helper cells (of any cell type; autograder/common/cells.py)."""
+    return cells.is_test(cell) or (cells.grade_id(cell) or "").startswith(cells.HELPER_PREFIX)
 
 
 def _notebook_secrets(nb: Path) -> tuple[list[Secret], set[str], set[str]]:
@@ -121,13 +121,12 @@ def _notebook_secrets(nb: Path) -> tuple[list[Secret], set[str], set[str]]:
     normalised visible text of each cell (a secret may span a cell's lines, not cells)."""
     found, given, tests = [], set(), set()
     for index, cell in enumerate(json.loads(nb.read_text(encoding="utf-8"))["cells"]):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        name = meta.get("grade_id") or f"#{index}"
+        name = cells.grade_id(cell) or f"#{index}"
         text = _source(cell)
         hidden, visible = _regions(text, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
         found += [Secret(flat(ln), "hidden test", f"{nb.name}, cell {name}, line {n}")
                   for n, ln in hidden]
-        if meta.get("solution"):
+        if cells.is_answer(cell):
             if "BEGIN SOLUTION" in text:
                 answer, template = _regions(text, "BEGIN SOLUTION", "END SOLUTION")
             else:
@@ -164,8 +163,7 @@ def answer_names(solutions: Path) -> dict[str, str]:
     names = {}
     for nb in sorted(Path(solutions).glob("*/*.ipynb")):
         for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
-            if cell.get("cell_type") == "code" and \
-                    cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            if cell.get("cell_type") == "code" and cells.is_answer(cell):
                 for name in re.findall(r"^(?:def|class) (\w+)", _source(cell), re.M):
                     names[name] = nb.name
     return names

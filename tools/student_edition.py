@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from edition_audit import audit  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-# Entry modules of `python -m autograder validate`; the audit adds what they import.
-VALIDATE_ENTRY = ("__init__.py", "__main__.py", "cli.py", "validate.py")
-# cli.py imports every sub-command lazily inside run(); only its module-level imports count.
-LAZY_IMPORTERS = ("cli.py",)
+# Entry modules of `python -m autograder validate`; the audit adds what they import. The
+# command table (autograder/commands/__init__.py) names the other commands by string and
+# imports only the chosen one, so they are not followed.
+VALIDATE_ENTRY = ("__init__.py", "__main__.py", "commands/__init__.py", "commands/validate.py")
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".jupyter_cache"}
 # The student install: source in the repository -> name in the edition.
 STUDENT_REQUIREMENTS = {"requirements-student.txt": "requirements.txt",
@@ -50,9 +50,19 @@ class EditionError(Exception):
     """The edition cannot be built (bad input) or did not pass the audit."""
 
 
+def _module_file(package: Path, dotted: str) -> str | None:
+    """autograder.x.y -> "x/y.py" (or "x/y/__init__.py"), relative to `package`."""
+    parts = dotted.split(".")[1:]
+    for candidate in ("/".join(parts) + ".py", "/".join(parts + ["__init__.py"])):
+        if candidate.strip("/") and (package / candidate).is_file():
+            return candidate
+    return None
+
+
 def validate_modules(package: Path) -> list[str]:
-    """File names in ``package`` (autograder/) that ``validate`` needs: VALIDATE_ENTRY and
-    the modules their relative imports reach (module level only for LAZY_IMPORTERS)."""
+    """Files in ``package`` (autograder/), relative paths, that ``validate`` needs:
+    VALIDATE_ENTRY, every autograder module they import (at any level), and the
+    ``__init__.py`` of each folder on the way."""
     needed, todo = set(), list(VALIDATE_ENTRY)
     while todo:
         name = todo.pop()
@@ -61,12 +71,17 @@ def validate_modules(package: Path) -> list[str]:
         if not (package / name).is_file():
             raise EditionError(f"{package / name} is missing: validate needs it")
         needed.add(name)
-        tree = ast.parse((package / name).read_text(encoding="utf-8"))
-        nodes = tree.body if name in LAZY_IMPORTERS else ast.walk(tree)
-        for node in nodes:
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                targets = [node.module] if node.module else [a.name for a in node.names]
-                todo += [t.split(".")[0] + ".py" for t in targets]
+        folder = Path(name).parent
+        if folder != Path("."):
+            todo.append(str(folder / "__init__.py"))
+        for node in ast.walk(ast.parse((package / name).read_text(encoding="utf-8"))):
+            targets = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 \
+                    and node.module.split(".")[0] == "autograder":
+                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names if a.name.split(".")[0] == "autograder"]
+            todo += [f for f in map(lambda t: _module_file(package, t), targets) if f]
     return sorted(needed)
 
 
@@ -192,8 +207,8 @@ def _copy_sources(out: Path, html_dir: Path | None, repo: Path) -> None:
         if nb.is_file():
             shutil.copy2(nb, out / "notebooks" / nb.name)
     _copy_tree(repo / "coursepkg", out / "coursepkg")
-    (out / "autograder").mkdir()
     for name in validate_modules(repo / "autograder"):
+        (out / "autograder" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo / "autograder" / name, out / "autograder" / name)
     for source, name in STUDENT_REQUIREMENTS.items():
         shutil.copy2(repo / source, out / name)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .endpoint import Endpoint
-from .protocol import Codec, ProtocolError
+from .protocol import MIRRORED_ERRORS, Codec, Op, ProtocolError
 
 CONNECT_SECONDS = 30
 
@@ -65,9 +65,7 @@ class TrustedError(Exception):
     """Raised in student code when a call into the tests' objects fails."""
 
 
-_BUILTIN_ERRORS = {name: getattr(builtins, name) for name in (
-    "ValueError", "TypeError", "IndexError", "KeyError", "AttributeError", "RuntimeError",
-    "NotImplementedError", "ZeroDivisionError", "FloatingPointError", "AssertionError")}
+_BUILTIN_ERRORS = {name: getattr(builtins, name) for name in MIRRORED_ERRORS}
 
 
 def _make_error(payload: dict) -> BaseException:
@@ -99,42 +97,43 @@ def _remote_id(value: Any) -> int | None:
 
 def _handler(namespace: dict) -> Callable[[str, Any], Any]:
     def handle(op: str, args: Any) -> Any:
-        if op == "global":
+        if op == Op.GLOBAL:
             if args not in namespace:
                 raise NameError(f"name {args!r} is not defined in your notebook")
             return namespace[args]
-        if op == "set_global":
+        if op == Op.SET_GLOBAL:
             namespace[args[0]] = args[1]
             return None
-        if op == "errstate_enter":
+        if op == Op.ERRSTATE_ENTER:
             import numpy as np
             _STATE.errstates.append(np.seterr(**args))
             return None
-        if op == "errstate_exit":
+        if op == Op.ERRSTATE_EXIT:
             import numpy as np
             if _STATE.errstates:
                 np.seterr(**_STATE.errstates.pop())
             return None
-        if op == "figures":
+        if op == Op.FIGURES:
             from coursepkg.grading import describe_figures
             return describe_figures(bool(args))
         target, *rest = args
-        if op == "call":
+        if op == Op.CALL:
             return target(*rest[0], **rest[1])
-        if op == "getattr":
+        if op == Op.GETATTR:
             return getattr(target, rest[0])
-        if op == "setattr":
+        if op == Op.SETATTR:
             setattr(target, rest[0], rest[1])
             return None
-        if op == "getitem":
+        if op == Op.GETITEM:
             return target[rest[0]]
-        if op == "setitem":
+        if op == Op.SETITEM:
             target[rest[0]] = rest[1]
             return None
-        simple = {"len": len, "iter": iter, "next": next, "bool": bool, "repr": repr, "str": str}
+        simple = {Op.LEN: len, Op.ITER: iter, Op.NEXT: next, Op.BOOL: bool, Op.REPR: repr,
+                  Op.STR: str}
         if op in simple:
             return simple[op](target)
-        if op == "contains":
+        if op == Op.CONTAINS:
             return rest[0] in target
         raise ValueError(f"unknown request {op!r}")
     return handle

@@ -35,6 +35,31 @@ from typing import Any
 
 import numpy as np
 
+
+class Op:
+    """The requests the trusted side sends (proxy.py, runner/backend.py) and the student's
+    side serves (agent.py): each name once, here."""
+    GLOBAL = "global"                  # a student global, by name
+    SET_GLOBAL = "set_global"          # [name, value]
+    ERRSTATE_ENTER = "errstate_enter"  # numpy.seterr(**kwargs) in the student's kernel
+    ERRSTATE_EXIT = "errstate_exit"
+    FIGURES = "figures"                # what the student's matplotlib figures hold
+    CALL = "call"                      # [target, args, kwargs]
+    GETATTR, SETATTR = "getattr", "setattr"
+    GETITEM, SETITEM = "getitem", "setitem"
+    LEN, ITER, NEXT, BOOL, REPR, STR = "len", "iter", "next", "bool", "repr", "str"
+    CONTAINS = "contains"
+
+
+# Exceptions that cross the channel as themselves, in both directions (a student's
+# ValueError is a ValueError in the tests, a test's TypeError one in the student's code);
+# any other name arrives as the receiving side's generic error.
+MIRRORED_ERRORS = ("ValueError", "TypeError", "IndexError", "KeyError", "AttributeError",
+                   "NotImplementedError", "ZeroDivisionError", "FloatingPointError",
+                   "OverflowError", "ArithmeticError", "RuntimeError", "AssertionError",
+                   "NameError", "LookupError", "StopIteration", "RecursionError",
+                   "MemoryError", "UnboundLocalError")
+
 MAX_HEADER = 16 * 2**20
 MAX_BUFFERS = 4096
 MAX_FRAME = 512 * 2**20

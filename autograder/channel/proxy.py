@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .endpoint import Endpoint
-from .protocol import Codec, ProtocolError
+from .protocol import MIRRORED_ERRORS, Codec, Op, ProtocolError
 
 # dunders a proxy reads remotely: descriptive strings only (what a test may show or
 # check, best effort: student code can fake them), never protocol hooks like
@@ -30,10 +30,7 @@ from .protocol import Codec, ProtocolError
 READABLE_DUNDERS = frozenset({"__module__", "__name__", "__qualname__", "__doc__"})
 MESSAGE_LIMIT = 500
 REPR_LIMIT = 2000
-MIRRORED = ("ValueError", "TypeError", "IndexError", "KeyError", "AttributeError",
-            "NotImplementedError", "ZeroDivisionError", "FloatingPointError", "OverflowError",
-            "ArithmeticError", "RuntimeError", "AssertionError", "NameError", "LookupError",
-            "StopIteration", "RecursionError", "MemoryError", "UnboundLocalError")
+MIRRORED = MIRRORED_ERRORS
 
 
 class RemoteError(Exception):
@@ -106,57 +103,57 @@ class RemoteObject:
 
     def __getattribute__(self, name: str) -> Any:
         if name in READABLE_DUNDERS:  # else found on this class (__module__, __doc__)
-            return object.__getattribute__(self, "_op")("getattr", name)
+            return object.__getattribute__(self, "_op")(Op.GETATTR, name)
         return object.__getattribute__(self, name)
 
     def __getattr__(self, name: str) -> Any:
         if (name.startswith("__") and name.endswith("__") and name not in READABLE_DUNDERS) \
                 or name.startswith("_repr_") or name.startswith("_ipython"):
             raise AttributeError(f"{name} of a student object is not read through the channel")
-        return self._op("getattr", name)
+        return self._op(Op.GETATTR, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._op("setattr", name, value)
+        self._op(Op.SETATTR, name, value)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._op("call", list(args), kwargs)
+        return self._op(Op.CALL, list(args), kwargs)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._op("getitem", key)
+        return self._op(Op.GETITEM, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._op("setitem", key, value)
+        self._op(Op.SETITEM, key, value)
 
     def __len__(self) -> int:
-        n = self._op("len")
+        n = self._op(Op.LEN)
         if type(n) is not int or n < 0:
             raise TypeError("len() of a student object did not give a non-negative int")
         return n
 
     def __iter__(self) -> Iterator[Any]:
-        iterator = self._op("iter")
+        iterator = self._op(Op.ITER)
         if not isinstance(iterator, RemoteObject):
             raise TypeError("iter() of a student object did not give an iterator")
         while True:
             try:
-                yield iterator._op("next")
+                yield iterator._op(Op.NEXT)
             except StopIteration:
                 return
 
     def __contains__(self, item: Any) -> bool:
-        return self._op("contains", item) is True
+        return self._op(Op.CONTAINS, item) is True
 
     def __bool__(self) -> bool:
-        value = self._op("bool")
+        value = self._op(Op.BOOL)
         if type(value) is not bool:
             raise TypeError("bool() of a student object did not give a bool")
         return value
 
     def __repr__(self) -> str:
-        return _text(self._op("repr"))
+        return _text(self._op(Op.REPR))
 
     def __str__(self) -> str:
-        return _text(self._op("str"))
+        return _text(self._op(Op.STR))
 
 
 def _text(value: Any) -> str:
@@ -219,7 +216,7 @@ class TrustedChannel:
     def request(self, op: str, args: Any = None) -> Any:
         if self.endpoint is None:
             raise self._fail(getattr(self, "_unserved", None) or NOT_SERVED)
-        if op == "global":
+        if op == Op.GLOBAL:
             self.resolved.append(str(args))
         try:
             return self.endpoint.request(op, args)

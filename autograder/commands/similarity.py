@@ -7,7 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..course import Course, UsageError
+from ..common.course import Course
+from ..common.errors import UsageError
 
 
 def _threshold(text: str) -> float:

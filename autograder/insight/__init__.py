@@ -1,4 +1,4 @@
-"""What the instructor learns from a graded class (issue 23): read-only views over the
-hand-ins, the gradebook and the autograded notebooks, e.g. `similarity` (pairs of hand-ins
-whose answer code matches beyond chance, with a side-by-side HTML view). Nothing here
-changes a hand-in or a grade."""
+"""What the instructor reads after grading (the instructor's process), from the gradebook
+and the course folders: the feedback pages packed for an LMS's bulk upload
+(lms_feedback.py), the class's analytics, the similarity of hand-ins. The commands in
+autograder/commands/ are thin shells around these modules."""

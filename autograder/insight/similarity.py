@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..course import Course, UsageError
+from ..common.course import Course
+from ..common.errors import UsageError
 
 if TYPE_CHECKING:  # numpy, scipy, pygments and copydetect load when a run starts, not
     from .fingerprints import CellPrint  # when the CLI builds its parser

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ..course import atomic_write
+from ..common.course import atomic_write
 from .fingerprints import CellPrint, matched_spans
 from .similarity import Pair, SimilarityReport
 

@@ -4,8 +4,8 @@
    data), a .cfx-live box (filled here) and a .cfx-static PNG (print and no-JS fallback).
    Spec: {xs: {key: [x...]}, charts: [{id, title, xlabel, ylabel, x, kind: "lines"|"bars",
    log, ylim, categories, hover}], series: [{chart, key, label, color, dash, y | ys+param,
-   lo, hi}], params: [{name, label, values, index}], toggles: {label, items: [{key, label,
-   color, on}]}, logToggle: bool, maxColumns: int}. */
+   lo, hi, band}], params: [{name, label, values, labels, index}], toggles: {label, items: [{key, label,
+   color, on}]}, logToggle: bool (switches the charts with log: true), maxColumns: int}. */
 (function () {
   "use strict";
   if (window.CourseFig) { window.CourseFig.scan(); return; }
@@ -92,10 +92,11 @@
         const input = html("input", {type: "range", min: 0, max: p.values.length - 1, step: 1,
                                      "data-param": p.name, "aria-label": p.label}, lab);
         input.value = this.state.param[p.name];
-        const out = html("output", {}, lab, fmt(p.values[this.state.param[p.name]]));
+        const show = i => (p.labels ? p.labels[i] : fmt(p.values[i]));
+        const out = html("output", {}, lab, show(this.state.param[p.name]));
         input.addEventListener("input", () => {
           this.state.param[p.name] = +input.value;
-          out.textContent = fmt(p.values[+input.value]);
+          out.textContent = show(+input.value);
           this.draw();
         });
       }
@@ -105,7 +106,7 @@
         box.checked = spec.charts.some(c => this.state.log[c.id]);
         lab.appendChild(document.createTextNode("log scale"));
         box.addEventListener("change", () => {
-          for (const c of spec.charts) if (c.kind !== "bars") this.state.log[c.id] = box.checked;
+          for (const c of spec.charts) if (c.kind !== "bars" && c.log) this.state.log[c.id] = box.checked;
           this.draw();
         });
       }
@@ -133,7 +134,7 @@
     drawChart(b, w) {
       const c = b.chart, log = this.state.log[c.id];
       const h = Math.round(Math.min(360, Math.max(220, w * (c.aspect || 0.7))));
-      const m = {l: log ? 52 : 48, r: 10, t: c.title ? 26 : 10, b: 42};
+      const m = {l: log ? 52 : 48, r: 14, t: c.title ? 26 : 10, b: 42};
       b.box.textContent = "";
       const svg = el("svg", {width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: "img",
                              "aria-label": c.title || c.ylabel || "chart", class: "cfx-svg"}, b.box);
@@ -181,6 +182,10 @@
         }
         el("path", {d, fill: "none", stroke: s.color, "stroke-width": s.width || 2,
                     "stroke-dasharray": s.dash ? "6 4" : "none", "data-key": s.key, class: "cfx-line"}, g);
+        for (let i = 0; i < xs.length; i++)   // a value with no neighbour (e.g. before a NaN) is a dot
+          if (ok(y[i]) && !(i > 0 && ok(y[i - 1])) && !(i + 1 < xs.length && ok(y[i + 1])))
+            el("circle", {cx: X(xs[i]).toFixed(1), cy: Y(y[i]).toFixed(1), r: 3.5, fill: s.color,
+                          "data-key": s.key, class: "cfx-dot"}, g);
       }
       b.geom = {X, Y, xs, m, pw, ph, log};
       b.cursor = el("line", {y1: m.t, y2: m.t + ph, class: "cfx-cursor", visibility: "hidden"}, svg);
@@ -249,7 +254,7 @@
         for (const s of this.visible(o.chart)) {
           const y = this.values(s, "y"), slo = this.values(s, "lo"), shi = this.values(s, "hi");
           let text = (o.chart.short ? o.chart.short + " " : "") + fmt(y[i]);
-          if (slo && shi) text += ` (IQR ${fmt(slo[i], 2)}\u2013${fmt(shi[i], 2)})`;
+          if (slo && shi) text += ` (${s.band || "IQR"} ${fmt(slo[i], 2)}\u2013${fmt(shi[i], 2)})`;
           if (!rows.has(s.key)) rows.set(s.key, {label: s.label, color: s.color, parts: []});
           rows.get(s.key).parts.push(text);
         }

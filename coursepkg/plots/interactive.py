@@ -3,7 +3,7 @@
 The figure class is here; the book's figures are built in ``explorers.py``:
 
 - ``InteractiveFigure``: data (a JSON spec) + the drawing code (``coursefig.js``, plain
-  JavaScript and SVG, shipped inline with every figure, about 15 kB) + a static PNG of the
+  JavaScript and SVG, shipped inline with every figure, about 16 kB) + a static PNG of the
   same data drawn by matplotlib, shown in print and where JavaScript does not run.
 - ``activation_explorer``: the activation zoo, f and f' of the functions you pick, sliders
   for the LeakyReLU/ELU alpha, the Swish beta and the softmax temperature, hover to read.
@@ -11,6 +11,8 @@ The figure class is here; the book's figures are built in ``explorers.py``:
   layers toggled, log scale on and off, hover to read.
 - ``training_explorer``: per-epoch training curves (e.g. validation accuracy) of several
   networks, networks toggled, hover to read.
+- ``lines_explorer`` (``lines.py``): named lines in several charts (e.g. per-layer spreads),
+  toggled by name, an optional slider over named settings, a log switch, hover to read.
 
 A figure shows itself when it is the last value of a notebook cell (``_repr_html_``);
 ``fig.save(path)`` writes a stand-alone HTML page. Nothing is fetched from the network.

@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from agtools import make_course
-from autograder.course import Course
+from autograder.common.course import Course
 
 
 @pytest.fixture(scope="session")

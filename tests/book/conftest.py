@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from booktools import CHROMIUM, CHROMIUM_ARGS, REPO
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+
 from booktools import toc_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -153,6 +154,7 @@ def test_each_page_offers_one_search_box_and_no_empty_index(html_dir, server, br
 
 def test_launch_buttons_open_committed_ipynb_twins_and_no_unconfigured_hub(html_dir):
     import yaml
+
     from booktools import REPO
     repo_url = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"]
     slug = repo_url.rstrip("/").split("github.com/")[1]

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from booktools import REPO
 
 BOOK = REPO / "book"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from booktools import REPO
 
 CHAPTERS_WITH_RUNS = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",

@@ -12,12 +12,10 @@ from urllib.parse import urljoin
 
 import numpy as np
 import pytest
+
 from booktools import REPO, toc_pages
-
 from coursepkg import plots
-
-sys.path.insert(0, str(REPO / "tests" / "coursepkg"))
-from test_plots_interactive import fake_zoo  # noqa: E402
+from figures import fake_zoo  # noqa: E402
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -95,6 +93,7 @@ def test_each_explorer_reacts_to_its_controls_offline(browser, tmp_path):
             {a: 10.0 ** -np.arange(4)[::-1, None] * rng.lognormal(size=(4, 60)) for a in ("sigmoid", "relu")}),
         "training": plots.training_explorer({n: {"val_accuracy": rng.uniform(size=8).tolist()}
                                              for n in ("sigmoid", "tanh", "relu")}),
+        "lines": lines_figure(rng),
     }
     problems = []
     for name, figure in figures.items():
@@ -107,6 +106,90 @@ def test_each_explorer_reacts_to_its_controls_offline(browser, tmp_path):
         problems += [f"{name}: script error {e}" for e in page.errors]
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def lines_figure(rng):
+    """A lines_explorer like the initialisation chapter's: per-layer spread of three
+    activations (rows per initialisation) on a log axis, and a fixed reference line, next to
+    a linear chart on another grid."""
+    rows = {a: 10.0 ** np.cumsum(rng.normal(size=(3, 20)), axis=1) for a in ("tanh", "relu", "gelu")}
+    return plots.lines_explorer(
+        {"forward: std": {**rows, "reference": np.ones(20)},
+         "backward: std": {a: v[:, ::-1] for a, v in rows.items()},
+         "loss": {**{a: np.linspace(2.0, 0.5 + k, 30) for k, a in enumerate(rows)},
+                  "diverged": np.r_[40.0, np.full(29, np.nan)]}},
+        x={"forward: std": np.arange(20), "backward: std": np.arange(20), "loss": np.arange(1, 31)},
+        xlabel="layer", log={"forward: std": True, "backward: std": True},
+        settings=["Var(W) = 1/n", "Var(W) = 2/n", "Var(W) = g²/n"], setting_label="initialisation",
+        toggle_label="activation", band_label="5-95 %",
+        bands={"forward: std": {"tanh": (rows["tanh"] / 2, rows["tanh"] * 2)}})
+
+
+_LINES_JS = ("() => Object.fromEntries(Array.from(document.querySelectorAll('.cfx-chart'), c => "
+             "[c.dataset.chart, Object.fromEntries(Array.from(c.querySelectorAll('path.cfx-line'), "
+             "p => [p.dataset.key, p.getAttribute('d')]))]))")
+
+
+def test_the_lines_explorer_slider_names_its_setting_and_moves_only_the_lines_that_change(browser, tmp_path):
+    path = tmp_path / "lines.html"
+    lines_figure(np.random.default_rng(5)).save(path)
+    page = offline_page(browser)
+    page.goto(path.as_uri())
+    before = page.evaluate(_LINES_JS)
+    output = page.locator("input[data-param=setting] + output")
+    assert output.inner_text() == "Var(W) = 1/n"
+    page.locator("input[data-param=setting]").focus()
+    page.keyboard.press("End")
+    assert output.inner_text() == "Var(W) = g²/n"
+    after = page.evaluate(_LINES_JS)
+    changed = {(c, k) for c in before for k in before[c] if before[c][k] != after[c][k]}
+    # the per-layer lines move (their axes rescale too); the loss chart has no rows: untouched
+    assert {("c0", "tanh"), ("c1", "relu")} <= changed and not {k for c, k in changed if c == "c2"}
+    # the log switch turns only the log charts linear: the loss chart stays as it was
+    ticks = "c => Array.from(document.querySelectorAll(`.cfx-chart[data-chart=${c}] .cfx-axes text`), t => t.textContent)"
+    log_ticks, loss_ticks = page.evaluate(f"({ticks})('c0')"), page.evaluate(f"({ticks})('c2')")
+    assert any("10" in t and any(s in t for s in "\u2070\u00b9\u00b2\u00b3\u207b") for t in log_ticks)
+    page.locator("input[data-log]").click()
+    assert page.evaluate(f"({ticks})('c0')") != log_ticks and page.evaluate(f"({ticks})('c2')") == loss_ticks
+    page.locator("input[data-log]").click()
+    assert page.evaluate(f"({ticks})('c0')") == log_ticks and page.evaluate(f"({ticks})('c2')") == loss_ticks
+    # hovering the forward chart reads the backward chart too (same grid), not the loss
+    hit = page.locator(".cfx-chart[data-chart=c0] rect.cfx-hit").bounding_box()
+    page.mouse.move(hit["x"] + hit["width"] * 0.5, hit["y"] + 10)
+    tip = page.locator(".cfx-tip").inner_text()
+    assert "layer = " in tip and "forward" in tip and "backward" in tip and "loss" not in tip
+    assert "(5-95 % " in tip and tip.count("5-95 %") == 1       # the one band, named
+    # a value between NaNs (a run that diverged after one step) is drawn as a dot
+    assert page.locator(".cfx-chart[data-chart=c2] circle.cfx-dot").evaluate_all(
+        "ds => ds.map(d => d.dataset.key)") == ["diverged"]
+    assert not page.blocked and not page.errors
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_lines_explorer_fits_a_phone_and_a_desktop(browser, tmp_path, width):
+    """At 390 px the charts stack in one column and nothing is wider than the screen; at
+    1280 px two charts share a row. Screenshots for a human: COURSE_SHOTS=<folder>."""
+    import os
+    path = tmp_path / "lines.html"
+    lines_figure(np.random.default_rng(6)).save(path)
+    page = offline_page(browser)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(path.as_uri())
+    columns = page.evaluate("() => getComputedStyle(document.querySelector('.cfx-charts'))"
+                            ".gridTemplateColumns.split(' ').length")
+    assert columns == (1 if width == 390 else 2)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    widest = page.evaluate("() => Math.max(...Array.from(document.querySelectorAll('.cfx-live *'), "
+                           "e => e.getBoundingClientRect().right))")
+    assert widest <= width
+    smallest = page.evaluate("() => Math.min(...Array.from(document.querySelectorAll('.cfx svg text'), "
+                             "t => parseFloat(getComputedStyle(t).fontSize)))")
+    assert smallest >= 11
+    if os.environ.get("COURSE_SHOTS"):
+        page.screenshot(path=f"{os.environ['COURSE_SHOTS']}/lines-{width}.png", full_page=True)
+    assert not page.blocked and not page.errors
+    page.close()
 
 
 def test_the_zoo_sliders_move_the_curves_they_name(browser, tmp_path):
@@ -299,7 +382,8 @@ def test_the_books_interactive_figures_react_offline(server, browser):
         problems += [f"{doc}: blocked request {u}" for u in page.blocked]
         problems += [f"{doc}: script error {e}" for e in page.errors]
         page.close()
-    for doc in ["book/activation_zoo", "book/vanishing_gradient", "book/deeper_networks"]:
+    for doc in ["book/activation_zoo", "book/vanishing_gradient", "book/deeper_networks",
+                "book/initialisation", "book/modern_activations", "book/exploding_gradients"]:
         if not found.get(doc):
             problems.append(f"{doc}: no interactive figure")
     assert not problems, "\n".join(problems)

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
+
 from booktools import REPO, toc_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from booktools import REPO
 
 CHAPTERS = ["why_nonlinearity", "activation_zoo", "vanishing_gradient", "grokking_mnist",
@@ -68,3 +69,27 @@ def test_prose_paragraphs_sees_a_long_paragraph(tmp_path):
     assert [len(p.split()) for p in prose_paragraphs(md)] == [130, 2]
     md.write_text("- item one\n  continued\n- item two\n")
     assert prose_paragraphs(md) == ["- item one continued", "- item two"]
+
+
+# sections that teach nothing a quick check could test: set-up, wrap-up, exercises
+NO_QUICKCHECK = {"Notation", "The data", "Training", "Summary", "Practice"}
+
+
+def sections_without_quickcheck(text: str) -> list[str]:
+    """The '## ' sections of a chapter's text (code cells ignored) with no {quickcheck}."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    return [s.splitlines()[0] for s in sections
+            if "{quickcheck}" not in s and s.splitlines()[0] not in NO_QUICKCHECK]
+
+
+@pytest.mark.parametrize("chapter", ["initialisation", "modern_activations", "exploding_gradients"])
+def test_every_teaching_section_of_the_new_chapters_has_a_quick_check(chapter):
+    text = (REPO / "book" / f"{chapter}.md").read_text(encoding="utf-8")
+    missing = sections_without_quickcheck(text)
+    assert not missing, f"{chapter}: sections without a quick check: {missing}"
+
+
+def test_sections_without_quickcheck_sees_a_missing_one():
+    text = "# T\n\n## A\n\n:::{quickcheck}\nQ\n:::\n\n## B\n\n```{code-cell}\n{quickcheck}\n```\n\n## Summary\n"
+    assert sections_without_quickcheck(text) == ["B"]

@@ -4,6 +4,7 @@
 import re
 
 import pytest
+
 from booktools import REPO
 
 JARGON = re.compile(r"\bseeds?\s*0\d\d(?:'s)?", re.IGNORECASE)

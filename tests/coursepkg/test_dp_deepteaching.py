@@ -1,15 +1,15 @@
 """deep.TEACHING's own code runs unchanged on coursepkg.dp and trains as the notebook says.
 
-The code is deep.TEACHING's, verbatim (tests/deepteaching.py); it runs here as the
+The code is deep.TEACHING's, verbatim (tests/support/deepteaching.py); it runs here as the
 notebook's cells do, with `Model`, `Node` and `np` in scope.
 """
 
 import numpy as np
 import pytest
-from deepteaching import NET, OPTIMIZER, SGD
 from sklearn import datasets
 
 from coursepkg.dp import Model, Node
+from deepteaching import NET, OPTIMIZER, SGD
 
 _cells = {"np": np, "Model": Model, "Node": Node}
 exec(NET + OPTIMIZER + SGD, _cells)  # the notebook's two code cells

@@ -1,9 +1,9 @@
 """coursepkg.dp optimizers: deep.TEACHING's interface, reproducibility, hooks, momentum and Adam."""
 
-import deepteaching
 import numpy as np
 import pytest
 
+import deepteaching
 from coursepkg import dp
 from coursepkg.data import load_iris_binary
 from coursepkg.dp import Node

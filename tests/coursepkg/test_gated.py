@@ -52,3 +52,6 @@ def test_train_variant_learns_and_counts_zeros():
                                 n_classes=4)
     assert relu.test_accuracy > 0.7 and swiglu.test_accuracy > 0.7
     assert relu.zero_share > 0.2 and swiglu.zero_share == 0.0
+    # the per-epoch training curves: ten epochs, the loss falling, the last epoch's accuracy high
+    assert [len(relu.history[k]) for k in ("loss", "accuracy")] == [10, 10]
+    assert swiglu.history["loss"][-1] < swiglu.history["loss"][0] and relu.history["accuracy"][-1] > 0.7

@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 from coursepkg import plots  # noqa: E402
+from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 
 def _sigmoid(x):

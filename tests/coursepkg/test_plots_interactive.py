@@ -14,27 +14,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 from coursepkg import plots  # noqa: E402
+from figures import close_figures, fake_zoo, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 FNS = plots.ZOO
-
-
-def fake_zoo(n: int = 61) -> dict:
-    """A mapping with the keys of activation_zoo.npz; the values need not be the real
-    functions, only distinguishable (each function and parameter its own numbers)."""
-    x = np.linspace(-6, 6, n)
-    zoo = {"x": x, "alpha": np.round(np.arange(0, 0.51, 0.05), 2), "beta": np.arange(0.25, 4.01, 0.25),
-           "T": np.arange(0.25, 4.01, 0.25), "logits": np.array([2.0, 1.0, 0.5, 0.0, -1.0])}
-    for k, fn in enumerate(FNS):
-        zoo[f"f/{fn}"], zoo[f"df/{fn}"] = np.tanh(x) + k, np.full(n, 0.1 * k)
-    for fn, p in [("leaky_relu", "alpha"), ("elu", "alpha"), ("swish", "beta")]:
-        zoo[f"f/{fn}@{p}"] = np.stack([x * v for v in zoo[p]])
-        zoo[f"df/{fn}@{p}"] = np.stack([np.full(n, v) for v in zoo[p]])
-    e = np.exp(zoo["logits"][None, :] / zoo["T"][:, None])
-    zoo["softmax@T"] = e / e.sum(axis=1, keepdims=True)
-    return zoo
 
 
 def spec_of(html: str) -> dict:

@@ -7,9 +7,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 from courseref import vanishing  # noqa: E402
+from figures import close_figures, render, visible_axes  # noqa: E402, F401 (autouse fixture)
 
 
 def test_sigmoid_gradient_vanishes_towards_the_input_but_relu_does_not():

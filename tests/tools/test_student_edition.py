@@ -79,7 +79,8 @@ def test_edition_holds_book_chapters_exercises_package_check_and_no_instructor_c
     assert [f for f in files if f.startswith("notebooks/")] == \
         sorted(f"notebooks/{n}" for n in chapters + ["matplotlibrc"])
     assert (out / "coursepkg" / "dp" / "__init__.py").is_file()
-    assert {"cli.py", "validate.py", "__main__.py"} <= {p.name for p in (out / "autograder").iterdir()}
+    assert {"commands/__init__.py", "commands/validate.py", "__main__.py"} <= {
+        str(p.relative_to(out / "autograder")) for p in (out / "autograder").rglob("*.py")}
     assert {f.split("/")[0] for f in files} == {
         "book", "notebooks", "exercises", "coursepkg", "autograder", "README.md",
         "pyproject.toml", "requirements.txt", "requirements.lock"}
@@ -102,9 +103,11 @@ def test_readme_says_how_to_install_from_the_lock_and_what_it_costs(edition):
 
 def test_autograder_in_the_edition_is_only_what_validate_needs(edition):
     out, _ = edition
-    shipped = {p.name for p in (out / "autograder").glob("*.py")}
+    shipped = {str(p.relative_to(out / "autograder")) for p in (out / "autograder").rglob("*.py")}
     assert shipped == set(se.validate_modules(REPO / "autograder"))
-    for instructor_only in ("grade.py", "collect.py", "sandbox.py", "tiny.py", "feedback.py"):
+    for instructor_only in ("commands/grade.py", "commands/collect.py", "sandbox/bubblewrap.py",
+                            "demo/tiny_class.py", "commands/feedback.py", "grading/grader.py",
+                            "runner/runner.py", "worker/handin.py"):
         assert instructor_only not in shipped
 
 
@@ -125,7 +128,7 @@ def test_no_shipped_module_defines_an_answer_when_imported(edition, tmp_path):
     modules = [f[:-3].replace("/", ".").removesuffix(".__init__") for f in files
                if f.endswith(".py") and f.split("/")[0] in ("coursepkg", "autograder")
                and not f.endswith("__main__.py")]
-    assert "coursepkg.dp" in modules and "autograder.validate" in modules
+    assert "coursepkg.dp" in modules and "autograder.commands.validate" in modules
     answers = sorted(set(ea.answer_names(SOLUTIONS)) - ea.GIVEN_NAMES)
     assert {"sigmoid", "softmax", "plot_grad_w", "Net", "train_epoch"} <= set(answers)
     code = textwrap.dedent(f"""

@@ -1,0 +1,13 @@
+"""The default limits of grading, in one place (the options of `grade`, `validate` and
+`demo`, GradeOptions and sandbox.Limits all read them)."""
+import os
+
+CELL_TIMEOUT = 120.0       # s one cell may run before it is interrupted
+NOTEBOOK_TIMEOUT = 900.0   # s a whole hand-in may run before its sandbox is killed
+MEMORY_MB = 2048           # the sandbox's total (cgroup); also RLIMIT_AS per process
+STORAGE_MB = 512           # one tmpfs for /handin, HOME, /tmp, /dev/shm (counts as memory)
+
+
+def workers() -> int:
+    """Hand-ins graded in parallel by default: the number of cores."""
+    return os.cpu_count() or 1

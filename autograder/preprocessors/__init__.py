@@ -1,0 +1,3 @@
+"""Our nbgrader preprocessors, in one place: containment.py (steps a hand-in can break
+fail alone; test outputs cleaned for scoring) and feedback.py (hidden tests out, student
+HTML sanitised)."""

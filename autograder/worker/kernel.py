@@ -1,0 +1,123 @@
+"""The student's kernel, sandboxed: nbgrader's `Execute` with three changes, each for one
+reason:
+
+- `SandboxedKernelManager` launches the kernel through `Sandbox.wrap` (bubblewrap +
+  limits), talks to it over `ipc` sockets in a folder bound into the sandbox, and
+  interrupts by message (a SIGINT would hit bwrap, not the kernel);
+- an output budget (`SandboxedExecute`): a hand-in printing without end cannot fill the
+  worker's memory;
+- cell bookkeeping: which cells ran (those that never did get an error in handin.py).
+"""
+import json
+import os
+import typing
+from collections.abc import Callable
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Any, Integer
+
+from autograder.sandbox.bubblewrap import is_root
+
+MAX_OUTPUT_BYTES = 2_000_000  # per notebook, before nbgrader's LimitOutput trims per cell
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command runs inside `wrap(cmd)`."""
+    wrap = Any(help="function: kernel argv -> argv that starts it sandboxed")
+    owner_uid = Any(None, allow_none=True, help="uid that must read the connection file")
+    log_path = Any(None, allow_none=True, help="file for the kernel's own stdout/stderr")
+    process = Any(None, allow_none=True, help="the launched (bwrap) process, kept for its exit status")
+
+    async def _async_pre_start_kernel(self, **kw: typing.Any) -> tuple[list[str], dict[str, typing.Any]]:
+        self.kernel_spec.interrupt_mode = "message"
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: typing.Any) -> None:
+        if self.log_path is not None:  # keep the kernel's banner and crash output out of the terminal
+            kw["stdout"] = kw["stderr"] = open(self.log_path, "ab")
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.process = self.provisioner.process
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return self.wrap(super().format_kernel_cmd(extra_arguments))
+
+    def write_connection_file(self, **kwargs: typing.Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.owner_uid is not None and is_root():
+            os.chown(self.connection_file, self.owner_uid, self.owner_uid)
+
+
+def message_size(msg: dict) -> int:
+    """Bytes a kernel message costs the worker: its content as JSON plus binary buffers."""
+    try:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+    except (TypeError, ValueError):
+        size = len(repr(msg.get("content")))
+    return size + sum(len(b) for b in msg.get("buffers") or [])
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping.
+
+    The budget counts every iopub message the kernel sends (stream, display_data,
+    execute_result, update_display_data, error, clear_output, comm_open/comm_msg/
+    comm_close): nbclient hands them all to `process_message`, and widget (comm)
+    messages never reach `output()`. Over the budget, messages are dropped, except that
+    an error still leaves a short error output (a dropped error would pass a test cell).
+    Widget messages are counted and then ignored: no widget state is kept.
+    """
+    max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
+
+    def __init__(self, make_kernel_manager: Callable[..., SandboxedKernelManager], **kwargs: typing.Any):
+        super().__init__(**kwargs)
+        self._make_kernel_manager = make_kernel_manager
+        self.executed_cells: set[int] = set()
+        self.last_km = None  # nbclient drops self.km on clean-up; we need its process
+        self.output_bytes = 0
+        self.output_truncated = False
+        self._noted_truncation = False
+        self.after_cell = None  # called after every executed cell (sandbox sampling)
+        self.store_widget_state = False
+        self.comm_open_handlers = {}  # no frontend emulation (Output widgets) either
+        # one stdout and one stderr output per cell, however the kernel flushed them (a
+        # loaded machine splits one print into several messages): readable feedback
+        self.coalesce_streams = True
+
+    def create_kernel_manager(self) -> SandboxedKernelManager:
+        self.km = self.last_km = self._make_kernel_manager(
+            kernel_name=self.kernel_name or "python3", config=self.config)
+        return self.km
+
+    def on_cell_executed(self, **kwargs: typing.Any) -> None:
+        self.executed_cells.add(kwargs["cell_index"])
+        if self.after_cell is not None:
+            self.after_cell()
+        return super().on_cell_executed(**kwargs)
+
+    def process_message(self, msg: dict[str, typing.Any], cell: nbformat.NotebookNode,
+                        cell_index: int) -> nbformat.NotebookNode | None:
+        msg_type = msg["msg_type"]
+        if msg_type in ("status", "execute_input"):
+            return super().process_message(msg, cell, cell_index)
+        self.output_bytes += message_size(msg)
+        within = self.output_bytes <= self.max_output_bytes
+        if msg_type.startswith("comm"):
+            self.output_truncated |= not within
+            return None
+        if within:
+            return super().process_message(msg, cell, cell_index)
+        if not self._noted_truncation:  # say it once, in the cell where it happened
+            self.output_truncated = self._noted_truncation = True
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stderr",
+                text=f"\n[autograder] output limit of {self.max_output_bytes} bytes "
+                     "reached: further output of this notebook is dropped\n"))
+        if msg_type == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
+            content = msg["content"]  # one short error per cell: enough to fail a test
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=str(content.get("ename", "Error"))[:200],
+                evalue=str(content.get("evalue", ""))[:500],
+                traceback=["(traceback dropped: output limit reached)"]))
+        return None
