@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                         "feedback pages as a Canvas or Moodle bulk-upload zip"),
     "analytics": ("autograder.commands.analytics",
                   "per-test pass rates and failure groups of a graded assignment"),
+    "similarity": ("autograder.commands.similarity",
+                   "pairs of hand-ins whose answer code matches, ranked"),
     "demo": ("autograder.commands.demo", "grade a generated class end to end, print the grades"),
 }
 
