@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..common.course import Course
-from ..common.errors import UsageError
+from autograder.common.course import Course
+from autograder.common.errors import UsageError
 
 
 def _threshold(text: str) -> float:
@@ -22,7 +22,7 @@ def _threshold(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..insight.similarity import DEFAULT_THRESHOLD
+    from autograder.insight.similarity import DEFAULT_THRESHOLD
     parser.add_argument("id", metavar="ID")
     parser.add_argument("--threshold", type=_threshold, default=DEFAULT_THRESHOLD, metavar="T",
                         help="flag pairs whose score (share of the smaller hand-in's answer "
@@ -33,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, course: Course) -> int:
-    from ..insight.similarity import format_report, similarity
+    from autograder.insight.similarity import format_report, similarity
     report = similarity(course, args.id, threshold=args.threshold)
     if args.html:
-        from ..insight.similarity_html import write_html
+        from autograder.insight.similarity_html import write_html
         try:
             print(f"side-by-side view: {write_html(report, args.html)}", file=sys.stderr)
         except OSError as error:

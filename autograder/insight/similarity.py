@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..common.course import Course
-from ..common.errors import UsageError
+from autograder.common import cells
+from autograder.common.course import Course
+from autograder.common.errors import UsageError
 
 if TYPE_CHECKING:  # numpy, scipy, pygments and copydetect load when a run starts, not
-    from .fingerprints import CellPrint  # when the CLI builds its parser
+    from autograder.insight.fingerprints import CellPrint  # when the CLI builds its parser
 
 MIN_SHARED = 8    # fewer shared fingerprints than this are never flagged
 DEFAULT_THRESHOLD = 0.5
@@ -87,9 +88,8 @@ class SimilarityReport:
 def answer_ids(course: Course, assignment_id: str) -> list[str]:
     """grade_ids of the code answer cells of the instructor's notebook, in order."""
     nb = json.loads(course.source_notebook(assignment_id).read_text())
-    return [cell["metadata"]["nbgrader"]["grade_id"] for cell in nb["cells"]
-            if cell.get("cell_type") == "code"
-            and cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    return [cells.grade_id(cell) for cell in nb["cells"]
+            if cell.get("cell_type") == "code" and cells.is_answer(cell)]
 
 
 def code_cells(path: Path, grade_ids: list[str]) -> dict[str, str]:
@@ -120,14 +120,14 @@ def starter_hashes(course: Course, assignment_id: str, grade_ids: list[str]) -> 
         raise UsageError(f"{released} does not exist: the starter code to subtract is the "
                          f"released notebook; run `python -m autograder release {assignment_id}`")
     cells = code_cells(released, grade_ids)
-    from .fingerprints import starter_print
+    from autograder.insight.fingerprints import starter_print
     return {grade_id: starter_print(cells.get(grade_id, "")) for grade_id in grade_ids}
 
 
 def fingerprint_class(course: Course, assignment_id: str, students: list[str],
                       progress: bool = False) -> tuple[dict[str, HandinPrint], dict[str, str]]:
     """Fingerprints of every student's collected hand-in, and {student: why skipped}."""
-    from .fingerprints import cell_print
+    from autograder.insight.fingerprints import cell_print
     grade_ids = answer_ids(course, assignment_id)
     starter = starter_hashes(course, assignment_id, grade_ids)
     prints, skipped = {}, {}

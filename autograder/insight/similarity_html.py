@@ -9,9 +9,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ..common.course import atomic_write
-from .fingerprints import CellPrint, matched_spans
-from .similarity import Pair, SimilarityReport
+from autograder.common.course import atomic_write
+from autograder.insight.fingerprints import CellPrint, matched_spans
+from autograder.insight.similarity import Pair, SimilarityReport
 
 MAX_PAIRS = 200   # pairs shown in full; the table lists every flagged pair
 
