@@ -53,7 +53,9 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 try:
     from autograder.preprocessors.feedback import NBGRADER_FEEDBACK_STEPS
+    from autograder.preprocessors.feedback_page import feedback_config
 except ImportError as _error:  # nbgrader run from an environment without the project
     raise ImportError(f"autograder/nbgrader_config.py needs the project's autograder "
                       f"package importable: {_error}") from _error
 c.GenerateFeedback.preprocessors = NBGRADER_FEEDBACK_STEPS
+c.merge(feedback_config())  # tests named in the summary, MathJax inlined (no CDN)

@@ -1,3 +1,4 @@
 """Our nbgrader preprocessors, in one place: containment.py (steps a hand-in can break
 fail alone; test outputs cleaned for scoring) and feedback.py (hidden tests out, student
-HTML sanitised)."""
+HTML sanitised, tests named), with feedback_page.py and templates/ for the page itself
+(nbgrader's feedback template with named tests, MathJax inlined offline)."""

@@ -10,9 +10,11 @@ hidden tests again (OverwriteCells restored them), so the HTML shows them
 - keeps the trusted runner's generic failure of a hidden segment (`HIDDEN_ENAME`, a
   hint written for students; autograder/runner/segments.py) as it is;
 and it replaces the outputs of every student cell that ran after hidden tests (metadata
-``autograder.after_hidden_tests``, set in worker/lockstep.py) by a note: text, errors and
-images alike (the student's process had seen hidden inputs; images are dropped rather
-than trusted to carry nothing).
+``autograder.after_hidden_tests``, set in worker/lockstep.py; the student's process had
+seen hidden inputs) by those of the replay (the student's cells alone in a fresh sandbox,
+grading/replay.py), or by a note when there was no replay: text, errors and images
+alike. It also names each test cell for the summary (`insight.testnames.test_title` of
+its visible part). The page's template and MathJax: preprocessors/feedback_page.py.
 Then `SanitizeStudentHTML` (nbconvert's bleach-based SanitizeHTML with an allowlist)
 makes the page safe to open: student markdown and text/html/markdown outputs keep only
 plain formatting tags (no script, style, iframe, svg, event-handler attributes or
@@ -29,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import NotebookNode
@@ -39,6 +42,7 @@ from traitlets import Unicode
 
 from autograder.common.cells import AFTER_HIDDEN, nbgrader_time
 from autograder.common.course import Course, atomic_write
+from autograder.insight.testnames import test_title
 from autograder.runner.segments import HIDDEN_ENAME
 
 NOTE = "# (hidden tests: not shown)"
@@ -74,12 +78,22 @@ class HideHiddenTests(NbGraderPreprocessor):
     begin_test_delimeter = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     end_test_delimeter = Unicode("END HIDDEN TESTS").tag(config=True)
 
+    replays: dict = {}  # student -> {cell index: outputs to show}: a subclass per run
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        self._replayed = self.replays.get(resources.get("nbgrader", {}).get("student"), {})
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell: NotebookNode, resources: dict,
                         index: int) -> tuple[NotebookNode, dict]:
         if cell.get("metadata", {}).get("autograder", {}).get(AFTER_HIDDEN) and \
                 not utils.is_grade(cell) and cell.get("outputs"):
-            cell.outputs = [{"output_type": "stream", "name": "stdout", "text": AFTER_NOTE}]
+            replayed = getattr(self, "_replayed", {}).get(index)  # grading/replay.py
+            cell.outputs = [nbformat.from_dict(out) for out in replayed] if replayed else \
+                [{"output_type": "stream", "name": "stdout", "text": AFTER_NOTE}]
             return cell, resources
+        if utils.is_grade(cell) and not utils.is_solution(cell):
+            self._name(cell)
         if not (utils.is_grade(cell) and self.begin_test_delimeter in cell.source):
             return cell, resources
         visible, hidden = split_hidden(cell.source, self.begin_test_delimeter,
@@ -105,6 +119,13 @@ class HideHiddenTests(NbGraderPreprocessor):
             kept.append(out)
         cell.outputs = kept
         return cell, resources
+
+    def _name(self, cell: NotebookNode) -> None:
+        """The summary's name of a test cell: what its visible part says it checks."""
+        visible = split_hidden(cell.source, self.begin_test_delimeter, self.end_test_delimeter)[0]
+        ours = cell.metadata.setdefault("autograder", {})
+        ours["title"] = test_title(visible, cell.metadata["nbgrader"].get("grade_id", ""))
+        ours["hidden_tests"] = self.begin_test_delimeter in cell.source
 
 
 class SanitizeStudentHTML(SanitizeHTML):

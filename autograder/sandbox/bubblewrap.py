@@ -90,12 +90,17 @@ class Limits:
         return argv[:3] + [f"--nproc={self.n_processes}"] + argv[3:] if nproc else argv
 
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
 def inside_env(n_threads: int = 1) -> dict[str, str]:
     """The whole environment of a sandboxed kernel (nothing of the instructor's leaks in)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": INSIDE_HOME, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-        "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        # inline figures (PNG display_data) in the notebook, as in Jupyter; the trusted
+        # runner, no kernel, draws with Agg (worker/runner_client.start_runner)
+        "MPLBACKEND": INLINE_BACKEND, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2", "NBGRADER_EXECUTION": "autograde",
         "CUDA_VISIBLE_DEVICES": "-1",  # no GPU in the sandbox: spares TF's cuInit error
     }

@@ -21,6 +21,8 @@ from traitlets import Any, Integer
 from autograder.sandbox.bubblewrap import is_root
 
 MAX_OUTPUT_BYTES = 2_000_000  # per notebook, before nbgrader's LimitOutput trims per cell
+MAX_FIGURE_BYTES = 1_000_000  # per rich output (a figure's base64 PNG): larger -> a note
+RICH = ("display_data", "execute_result", "update_display_data")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -58,6 +60,15 @@ def message_size(msg: dict) -> int:
     return size + sum(len(b) for b in msg.get("buffers") or [])
 
 
+
+def figure_note(msg: dict, limit: int) -> dict:
+    """A stderr stream message saying that the rich output `msg` was too large to keep."""
+    note = (f"[autograder] an output of {message_size(msg) / 1e6:.1f} MB (a figure?) is over "
+            f"the limit of {limit / 1e6:g} MB per output: not kept\n")
+    return {"msg_type": "stream", "header": {**msg.get("header", {}), "msg_type": "stream"},
+            "parent_header": msg.get("parent_header", {}),
+            "content": {"name": "stderr", "text": note}}
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute with a sandboxed kernel, an output budget and cell bookkeeping.
 
@@ -66,9 +77,11 @@ class SandboxedExecute(Execute):
     comm_close): nbclient hands them all to `process_message`, and widget (comm)
     messages never reach `output()`. Over the budget, messages are dropped, except that
     an error still leaves a short error output (a dropped error would pass a test cell).
-    Widget messages are counted and then ignored: no widget state is kept.
+    Widget messages are counted and then ignored: no widget state is kept. One rich
+    output (a figure's PNG) over `max_figure_bytes` becomes a short note instead.
     """
     max_output_bytes = Integer(MAX_OUTPUT_BYTES).tag(config=True)
+    max_figure_bytes = Integer(MAX_FIGURE_BYTES).tag(config=True)
 
     def __init__(self, make_kernel_manager: Callable[..., SandboxedKernelManager], **kwargs: typing.Any):
         super().__init__(**kwargs)
@@ -101,6 +114,8 @@ class SandboxedExecute(Execute):
         msg_type = msg["msg_type"]
         if msg_type in ("status", "execute_input"):
             return super().process_message(msg, cell, cell_index)
+        if msg_type in RICH and message_size(msg) > self.max_figure_bytes:  # one big figure
+            msg, msg_type = figure_note(msg, self.max_figure_bytes), "stream"
         self.output_bytes += message_size(msg)
         within = self.output_bytes <= self.max_output_bytes
         if msg_type.startswith("comm"):

@@ -131,7 +131,7 @@ def start_runner(job: Job, work: Path, limits: Limits) -> tuple[RunnerClient, di
                              ro_binds=((REPO / "autograder", REPO / "autograder"),),
                              rw_binds=((chan, chan),),
                              tmpfs=(course_dir,) if course_dir.is_dir() else (),
-                             env=(("PYTHONPATH", str(REPO)),))
+                             env=(("PYTHONPATH", str(REPO)), ("MPLBACKEND", "Agg")))
         box.prepare()
         if is_root():
             os.chown(chan, box.uid, box.uid)

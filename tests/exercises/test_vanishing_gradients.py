@@ -219,3 +219,46 @@ def test_diagnoses_name_the_mistake(graded):
     for name, (grade_id, phrase) in expectations.items():
         message = graded[name].messages.get(grade_id, "")
         assert phrase in message, f"{name}: {grade_id} should mention {phrase!r}, said: {message!r}"
+
+
+def _plot_cell(nb: nbformat.NotebookNode) -> int:
+    """Index of the student cell that draws plot_grad_w's figure (it runs after hidden tests)."""
+    return next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                and "plot_grad_w(grad_w)" in cell.source and "def plot_grad_w" not in cell.source)
+
+
+@pytest.mark.slow
+def test_plot_in_autograded_notebook_formgrader_and_offline_feedback(graded):
+    """The solution's plot_grad_w figure is an inline PNG in the autograded notebook, on
+    formgrader's page for the submission (the real server) and on the feedback page (from
+    the replay: the cell runs after hidden tests); the feedback's math is typeset by the
+    MathJax inlined in the page, in Chromium with every network request aborted, and its
+    summary names the tests by what they check."""
+    from autograder.commands.feedback import feedback
+    from autograder.common.course import Course
+
+    from .feedback_view import formgrader_submission_page, open_offline, raw_math
+    from .harness import SOLUTIONS
+
+    path = graded["solution"].notebook
+    course_dir = path.parents[3]  # <course>/autograded/<student>/<id>/<id>.ipynb
+    course = Course(root=course_dir, source=SOLUTIONS, release=course_dir / "release")
+    nb = nbformat.read(path, as_version=4)
+    cell = nb.cells[_plot_cell(nb)]
+    assert cell.metadata["autograder"]["after_hidden_tests"], cell.metadata
+    [png] = [out.data["image/png"] for out in cell.outputs if "image/png" in out.get("data", {})]
+    assert len(png) > 20_000, "the 11-panel figure should be a real picture"
+
+    page = formgrader_submission_page(course, ASSIGNMENT, "solution")
+    assert f"data:image/png;base64,{png.replace(chr(10), '')[:200]}" in page.replace("\n", ""), \
+        "formgrader's submission page shows no plot_grad_w figure"
+
+    [html] = feedback(course, ASSIGNMENT, students=["solution"])
+    seen = open_offline(html)
+    assert seen["blocked"] == [], seen["blocked"]
+    assert seen["mjx"] >= 10, f"MathJax typeset {seen['mjx']} formulas"
+    assert raw_math(seen["markdown"]) == [], raw_math(seen["markdown"])[:5]
+    shown = [image for image in seen["images"] if image["src"].startswith("data:image/png")]
+    assert len(shown) >= 2 and all(image["width"] > 300 for image in shown), shown
+    assert "re-run of your cells without the tests" in seen["text"]
+    assert "Test cell" not in seen["toc"] and "Your Net learns." in seen["toc"], seen["toc"]

@@ -136,3 +136,35 @@ def test_split_hidden_keeps_a_note_where_hidden_lines_were_and_returns_them():
     assert visible == f"assert f(1) == 1\n    {NOTE}\nprint('done')"
     assert hidden == ["    assert f(2) == 4"]
     assert split_hidden("x = 1", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS") == ("x = 1", [])
+
+
+FIGURES_CELL = '''def square(x):
+    return x * x
+import numpy as np
+import matplotlib.pyplot as plt
+plt.plot([0, 1], [0, 1])
+plt.title("small")
+plt.show()
+plt.figure(figsize=(16, 16))
+plt.imshow(np.random.default_rng(0).random((1600, 1600, 3)))
+plt.show()
+'''
+
+
+@pytest.mark.slow
+def test_figures_are_inline_images_and_one_over_the_limit_becomes_a_note(course):
+    """The student kernel draws inline PNGs (matplotlib's inline backend in the sandbox):
+    a small figure is kept in the autograded notebook and shown in the feedback; a noise
+    image of several MB becomes a note, and the hand-in still gets full marks."""
+    submit(course, "pat", handin(course, {**tiny.CORRECT, "square": FIGURES_CELL}))
+    summary = grade(course, "tiny", options=OPTIONS)
+    assert summary.graded["pat"]["score"] == 3.0, summary.graded
+    nb = nbformat.read(course.autograded("pat", "tiny"), as_version=4)
+    [cell] = [c for c in nb.cells if "plt.imshow" in c.source]
+    images = [out.data["image/png"] for out in cell.outputs if "image/png" in out.get("data", {})]
+    notes = "".join(out.get("text", "") for out in cell.outputs if out.get("output_type") == "stream")
+    assert len(images) == 1 and 1_000 < len(images[0]) < 200_000, [len(i) for i in images]
+    assert "over the limit of 1 MB per output: not kept" in notes, cell.outputs
+    [page] = feedback(course, "tiny")
+    html = page.read_text()
+    assert images[0][:100] in html and "not kept" in html

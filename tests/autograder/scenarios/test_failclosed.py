@@ -12,7 +12,11 @@ real assignment (or from its correct solution) plus hostile cells, graded with t
 - a correct hand-in whose kernel records every argument its functions receive, prints
   them during and after the tests and raises errors carrying them: full marks, and none
   of the hidden tests' input values, configurations or strings in its feedback, also
-  base64-encoded.
+  base64-encoded;
+- the same recording hand-in drawing what it recorded into a figure after the hidden
+  tests (as text in the picture and in the PNG's metadata): the autograded notebook
+  (the instructor's) has it, the student's feedback shows the replay's figure instead
+  (the student's cells re-run without tests), which carries none of them.
 
 The notebooks are built at test time from whatever the assignments hold now (their
 tests are being rewritten), so the attacks follow the names the tests define."""
@@ -112,6 +116,19 @@ print('LOG', _ALL)
 print('B64', _b64.b64encode(repr(_ALL).encode()).decode())
 """
 
+FIGURE_RECORDER = """
+import builtins as _bi, io as _io
+import matplotlib.pyplot as _plt
+from IPython.display import Image as _Image, display as _display
+_seen = repr([_s[:150] for _s in getattr(_bi, '_SAW', [])][-3000:])
+_fig = _plt.figure(figsize=(6, 3))
+_fig.text(0.01, 0.5, _seen[-400:], fontsize=4, wrap=True)
+_buf = _io.BytesIO()
+_fig.savefig(_buf, format='png', metadata={'Description': _seen})
+_display(_Image(data=_buf.getvalue()))  # the text drawn, and in the PNG's tEXt chunk
+_plt.show()                             # the same figure through the inline backend
+"""
+
 
 def _gid(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -201,6 +218,8 @@ def test_hostile_kernels_score_what_the_blank_scores_and_are_marked_for_review(t
                      if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
     a.submit("x_recorder", a.correct(), [(i, RECORDER) for i in solution_ends]
              + [(len(a.blank.cells), RECORDER)])
+    a.submit("x_figure", a.correct(), [(i, RECORDER) for i in solution_ends]
+             + [(len(a.blank.cells), RECORDER + FIGURE_RECORDER)])
     done = run_cli(a.course, "grade", aid, "--workers", "2", "--cell-timeout", "60",
                    "--notebook-timeout", "400", timeout=1500)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -231,6 +250,14 @@ def test_hostile_kernels_score_what_the_blank_scores_and_are_marked_for_review(t
     seen = outputs_text(nbformat.read(a.course.autograded("x_recorder", aid), as_version=4))
     saw = [s for s in secrets if s in seen or s in decoded_base64(seen)]
     assert saw, "the recording kernel should have seen hidden inputs (else this proves nothing)"
+    # the figure drawn after the hidden tests carries them for the instructor (trusted);
+    # the student's page shows the replay's figure instead (grading/replay.py)
+    figure_nb = nbformat.read(a.course.autograded("x_figure", aid), as_version=4)
+    drawn = decoded_base64("\n".join(out["data"]["image/png"] for out in figure_nb.cells[-1].outputs
+                                     if "image/png" in out.get("data", {})))
+    assert [s for s in secrets if s in drawn], "the figure should carry hidden inputs"
+    assert "re-run of your cells without the tests" in html["x_figure"]
+    assert html["x_figure"].count("data:image/png") > html["x_recorder"].count("data:image/png")
     for student, page in html.items():
         for text in (page, decoded_base64(page)):
             leaked = [s for s in secrets if s in text]
