@@ -50,6 +50,7 @@ from pathlib import Path
 from autograder.common import defaults
 from autograder.common.course import REPO
 from autograder.entrypoints import LAUNCHER
+from autograder.sandbox import fontcache
 from autograder.sandbox.cgroups import Cgroup, kill_until_empty, read_pids
 from autograder.sandbox.cgroups import stale as stale_cgroups
 from autograder.sandbox.cgroups import usable as cgroups_usable
@@ -300,7 +301,10 @@ class Sandbox:
         mounts.bind(self.runtime_dir, writable=True)
         inside = INSIDE_SCRATCH if self.scratch is not None else INSIDE_HOME
         argv += mounts.argv + ["--chdir", inside, "--clearenv"]
-        for name, value in inside_env().items():
+        env = inside_env()
+        if self.scratch is not None:  # a warm font list staged there (fontcache.py)
+            env["MPLCONFIGDIR"] = f"{INSIDE_SCRATCH}/{fontcache.FOLDER}"
+        for name, value in env.items():
             argv += ["--setenv", name, value]
         return argv + ["--"]
 

@@ -28,6 +28,7 @@ from traitlets.config import Config
 from autograder.common import cells
 from autograder.grading import steps as pipeline
 from autograder.grading.job import Job, Outcome
+from autograder.sandbox import fontcache
 from autograder.sandbox.bubblewrap import Limits, Sandbox, unsandboxed_wrap
 from autograder.sandbox.channel import ChannelSandbox
 from autograder.worker import lockstep
@@ -119,6 +120,7 @@ def _write_files(run: _Run, nb: nbformat.NotebookNode) -> dict:
     starts the runner. Returns the ChannelSandbox arguments of the student's sandbox."""
     job = run.job
     run.scratch.mkdir()
+    fontcache.stage(run.scratch)
     for rel, data in job.extra_files.items():
         (run.scratch / rel).parent.mkdir(parents=True, exist_ok=True)
         (run.scratch / rel).write_bytes(data)
