@@ -11,15 +11,15 @@ nothing outside its sandbox.
 import shutil
 from pathlib import Path
 
-import matplotlib
-from matplotlib.font_manager import FontManager
-
 FOLDER = ".matplotlib"   # in the scratch folder (/handin), the kernel's MPLCONFIGDIR
 
 
 def font_list() -> Path:
     """The font list file of this process's matplotlib (it exists once matplotlib's font
-    manager has been loaded, which importing matplotlib.font_manager does)."""
+    manager has been loaded, which importing matplotlib.font_manager does). Imported
+    here, in the worker: the sandbox module's other users need no matplotlib."""
+    import matplotlib
+    from matplotlib.font_manager import FontManager
     return Path(matplotlib.get_cachedir()) / f"fontlist-v{FontManager.__version__}.json"
 
 
