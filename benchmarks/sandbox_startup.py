@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder.demo import tiny_class as tiny
 from autograder.demo.classroom import handin, make_course, submit
 from autograder.grading.grader import GradeOptions, Grader
-from autograder.sandbox.bubblewrap import sandbox_processes
+from autograder.sandbox.processes import sandbox_processes
 from autograder.worker.handin import execute_handin
 
 SQUARE = "def square(x):\n    return x * x\n"

@@ -33,7 +33,8 @@ earlier sandbox of the same uid used to starve the next kernel at start-up).
 
 Users: as root, `setpriv` switches the kernel to a uid/gid of its own (no capabilities,
 no supplementary groups): SANDBOX_UID_BASE + 2 * worker pid (+1 for a second sandbox of
-the same worker), unique on the machine while the worker lives, without slot numbers.
+the same worker), unique on the machine while the worker lives. Sandboxes a killed worker
+left are reaped by the next one's `prepare` (`reap_orphans`).
 As a normal user bwrap adds a user namespace; no cgroups or sized storage then (unless a
 cgroup v2 subtree is delegated), and `grade` says so at start.
 """
@@ -54,14 +55,12 @@ from autograder.sandbox import fontcache
 from autograder.sandbox.cgroups import Cgroup, kill_until_empty, read_pids
 from autograder.sandbox.cgroups import stale as stale_cgroups
 from autograder.sandbox.cgroups import usable as cgroups_usable
+from autograder.sandbox.processes import SANDBOX_UID_BASE, count_processes
 
 BWRAP = "/usr/bin/bwrap"
 INSIDE_SCRATCH = "/handin"
 INSIDE_HOME = "/home/student"
 CGROUP_PREFIX = "autograder-"
-# far above any real account; + 2 * process id (+1). AUTOGRADER_UID_BASE moves it (two
-# grading runs on one machine at once, e.g. parallel test suites, must not share uids)
-SANDBOX_UID_BASE = int(os.environ.get("AUTOGRADER_UID_BASE", "1500000000"))
 
 DROPPED_WITHOUT_SANDBOX = """\
 !!! --no-sandbox: student code runs WITHOUT bubblewrap, with YOUR user's rights. Dropped:
@@ -228,6 +227,7 @@ class Sandbox:
             self.cgroup = self.shared_cgroup
             self._own_cpu_cgroup()
         elif self.use_cgroups:
+            reap_orphans()  # of workers killed while their sandboxes ran
             cgroup = Cgroup(self.cgroup_name, memory_bytes=self.limits.memory_mb * 2**20,
                             max_tasks=self.limits.n_processes, cpus=self.limits.cpus)
             try:
@@ -372,53 +372,29 @@ class Sandbox:
                 time.sleep(0.05)
 
 
-def count_processes(uid: int) -> int:
-    """Processes owned by `uid` (the sandbox's own uid when we run as root)."""
-    count = 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                count += entry.stat().st_uid == uid
-            except OSError:
-                pass
-    return count
-
-
-def sandbox_processes() -> list[int]:
-    """Pids of every process running as some sandbox's uid of this uid base (tests)."""
-    try:
-        pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
-    except (OSError, ValueError):
-        pid_max = 2**22
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if 0 <= entry.stat().st_uid - SANDBOX_UID_BASE < 2 * pid_max + 2:
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
-
-
 def unsandboxed_wrap(cmd: list[str], limits: Limits) -> list[str]:
     """--no-sandbox: only the resource limits, minus the process count (without a uid
     or user namespace of its own it would count all of the instructor's processes)."""
     return limits.prlimit_argv(nproc=False) + list(cmd)
 
 
+def reap_orphans() -> None:
+    """Kill and remove the cgroups of sandboxes whose creating thread (in the cgroup's
+    name) is gone: a worker killed with -9 left them, with its kernel still running."""
+    for group in stale_cgroups(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-"):
+        owner = group.name.split("-")[2]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            try:
+                group.close(timeout=5)
+            except OSError:
+                pass
+
+
 def check_cgroups() -> str | None:
-    """None when sandboxes get per-hand-in totals (cgroups) here, else why not. Also
-    removes the cgroups that sandboxes of dead processes left (a worker killed by -9)."""
+    """None when sandboxes get per-hand-in totals (cgroups) here, else why not."""
     problem = cgroups_usable(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{os.getpid()}-probe")
-    if problem is None:  # only empty ones of our uid base whose process is gone: never a kill
-        for group in stale_cgroups(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-"):
-            owner = group.name.split("-")[2]
-            if owner.isdigit() and not os.path.exists(f"/proc/{owner}") and group.is_empty():
-                try:
-                    group.close(timeout=1)
-                except OSError:
-                    pass
+    if problem is None:
+        reap_orphans()
     return problem
 
 

@@ -4,6 +4,7 @@ Chromium with every request that is not a local file aborted."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,7 +33,26 @@ def formgrader_submission_page(course, assignment_id: str, student: str) -> str:
 
 def open_offline(path: Path) -> dict:
     """Open a local HTML page in headless Chromium, no network: every non-file request is
-    aborted (and listed in "blocked"). Waits for MathJax when the page loads it."""
+    aborted (and listed in "blocked"). Waits for MathJax when the page loads it. Runs in a
+    thread of its own: playwright's sync API refuses a thread with a running asyncio loop,
+    which an earlier test of the session may have left in this one."""
+    result: dict = {}
+
+    def run() -> None:
+        try:
+            result["seen"] = _open_offline(path)
+        except BaseException as error:  # re-raised in the caller's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["seen"]
+
+
+def _open_offline(path: Path) -> dict:
     from playwright.sync_api import sync_playwright
     blocked: list[str] = []
 

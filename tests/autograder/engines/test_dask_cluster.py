@@ -190,7 +190,7 @@ def test_worker_killed_mid_run_every_handin_recorded_once(course, cluster, monke
     assert sorted(summary.graded) == sorted(expected) and not summary.failed
     _assert_graded_once(course, expected)
     if os.geteuid() == 0:  # the killed worker's sandboxed kernel died with it
-        from autograder.sandbox.bubblewrap import sandbox_processes
+        from autograder.sandbox.processes import sandbox_processes
         for _ in range(30):
             left = sandbox_processes()
             if not left:

@@ -13,14 +13,8 @@ import pytest
 from agtools import handin, outputs_text, submit
 from autograder.demo import tiny_class as tiny
 from autograder.grading.grader import GradeOptions, grade
-from autograder.sandbox.bubblewrap import (
-    CGROUP_PREFIX,
-    SANDBOX_UID_BASE,
-    Limits,
-    Sandbox,
-    check_cgroups,
-    sandbox_processes,
-)
+from autograder.sandbox.bubblewrap import CGROUP_PREFIX, Limits, Sandbox, check_cgroups
+from autograder.sandbox.processes import SANDBOX_UID_BASE, sandbox_processes
 
 needs_cgroups = pytest.mark.skipif(check_cgroups() is not None or os.geteuid() != 0,
                                    reason=f"no cgroups here: {check_cgroups()}")
@@ -158,7 +152,7 @@ def test_without_cgroups_the_sandbox_falls_back_to_per_process_limits(tmp_path):
 
 
 @needs_cgroups
-def test_start_up_sweep_removes_only_empty_cgroups_of_its_own_base_left_by_dead_processes():
+def test_start_up_sweep_removes_only_cgroups_of_its_own_base_left_by_dead_processes():
     dead = 2 ** 22 + 7                                       # above any pid_max: never alive
     pids_root = Path("/sys/fs/cgroup/pids")
     ours_dead = pids_root / f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{dead}-0"
@@ -174,6 +168,31 @@ def test_start_up_sweep_removes_only_empty_cgroups_of_its_own_base_left_by_dead_
         for d in made:
             if d.exists():
                 d.rmdir()
+
+
+@needs_cgroups
+def test_a_killed_workers_sandbox_is_reaped_with_what_still_runs_in_it():
+    """A worker killed with -9 cannot close its sandbox: its cgroup (named after the dead
+    thread) still holds a running process. The next sandbox's prepare kills and removes it."""
+    import subprocess
+
+    from autograder.sandbox.bubblewrap import reap_orphans
+    from autograder.sandbox.cgroups import Cgroup
+    orphan = Cgroup(f"{CGROUP_PREFIX}{SANDBOX_UID_BASE}-{2 ** 22 + 9}-0", memory_bytes=2**28,
+                    max_tasks=16)
+    orphan.create()
+    sleeper = subprocess.Popen(["sleep", "120"])
+    try:
+        for procs in orphan.procs_files():
+            Path(procs).write_text(str(sleeper.pid))
+        assert sleeper.pid in orphan.pids()
+        reap_orphans()
+        assert sleeper.wait(timeout=10) == -9            # killed
+        assert not any(d.exists() for d in orphan.dirs)   # and its cgroup removed
+    finally:
+        sleeper.kill()
+        if any(d.exists() for d in orphan.dirs):
+            orphan.close()
 
 
 def test_prlimit_argv_sets_every_per_process_limit_and_leaves_the_count_to_a_cgroup():

@@ -13,7 +13,7 @@ from agtools import handin, outputs_text, snapshot, submit
 from autograder.common.course import REPO
 from autograder.demo import tiny_class as tiny
 from autograder.grading.grader import GradeOptions, grade
-from autograder.sandbox.bubblewrap import sandbox_processes
+from autograder.sandbox.processes import sandbox_processes
 
 pytestmark = pytest.mark.slow
 OPTIONS = GradeOptions(workers=2, cell_timeout=6, notebook_timeout=45, memory_mb=1024,

@@ -65,7 +65,7 @@ def test_kill_9_mid_run_then_resume(course):
     # the killed run left no kernel behind (workers die with their parent, kernels with
     # their worker: allow the chain a few seconds)
     if os.geteuid() == 0:
-        from autograder.sandbox.bubblewrap import sandbox_processes
+        from autograder.sandbox.processes import sandbox_processes
         for _ in range(30):
             if not sandbox_processes():
                 break
