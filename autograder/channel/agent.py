@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import socket
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +96,19 @@ def _remote_id(value: Any) -> int | None:
     return None
 
 
+def _is_class_method(target: Any, name: str, value: Any) -> bool:
+    """Whether `value` (= getattr(target, name)) is the method `name` of target's class
+    bound to target, not an instance attribute: the trusted side then asks only once per
+    test cell (proxy.TrustedChannel.getattr)."""
+    if type(value) is not types.MethodType or value.__self__ is not target:
+        return False
+    try:
+        instance = vars(target)
+    except TypeError:  # no __dict__ (__slots__)
+        instance = {}
+    return name not in instance and getattr(type(target), name, None) is value.__func__
+
+
 def _handler(namespace: dict) -> Callable[[str, Any], Any]:
     def handle(op: str, args: Any) -> Any:
         if op == Op.GLOBAL:
@@ -120,7 +134,8 @@ def _handler(namespace: dict) -> Callable[[str, Any], Any]:
         if op == Op.CALL:
             return target(*rest[0], **rest[1])
         if op == Op.GETATTR:
-            return getattr(target, rest[0])
+            value = getattr(target, rest[0])
+            return [value, _is_class_method(target, rest[0], value)]
         if op == Op.SETATTR:
             setattr(target, rest[0], rest[1])
             return None

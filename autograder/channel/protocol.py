@@ -121,12 +121,18 @@ def write_frame(sock: socket.socket, header: dict, buffers: list = ()) -> None:
 
 
 def send_checked(sock: socket.socket, text: bytes, views: list[memoryview]) -> None:
-    """Send a frame that `check_frame` made."""
+    """Send a frame that `check_frame` made (one sendmsg call unless the socket is full)."""
     sock.settimeout(None)
-    sock.sendall(_PREFIX.pack(len(text), len(views))
-                 + b"".join(_LENGTH.pack(v.nbytes) for v in views) + text)
-    for view in views:
-        sock.sendall(view)
+    head = _PREFIX.pack(len(text), len(views)) + \
+        b"".join(_LENGTH.pack(v.nbytes) for v in views) + text
+    parts = [memoryview(head), *(v for v in views if v.nbytes)]
+    while parts:
+        sent = sock.sendmsg(parts)
+        while parts and sent >= parts[0].nbytes:
+            sent -= parts[0].nbytes
+            parts.pop(0)
+        if parts and sent:
+            parts[0] = parts[0][sent:]
 
 
 def read_frame(sock: socket.socket, deadline: float | None = None) -> tuple[dict, list]:
@@ -135,8 +141,8 @@ def read_frame(sock: socket.socket, deadline: float | None = None) -> tuple[dict
     if header_len > MAX_HEADER or n_buffers > MAX_BUFFERS:
         raise ProtocolError(f"frame refused: header of {header_len} bytes / {n_buffers} "
                             f"buffers (limits {MAX_HEADER} / {MAX_BUFFERS})")
-    lengths = [_LENGTH.unpack(_recv_exact(sock, _LENGTH.size, deadline))[0]
-               for _ in range(n_buffers)]
+    lengths = [n for (n,) in _LENGTH.iter_unpack(
+        _recv_exact(sock, n_buffers * _LENGTH.size, deadline))] if n_buffers else []
     if sum(lengths) > MAX_FRAME:
         raise ProtocolError(f"frame refused: {sum(lengths)} bytes of buffers (limit {MAX_FRAME})")
     try:
@@ -145,7 +151,7 @@ def read_frame(sock: socket.socket, deadline: float | None = None) -> tuple[dict
         raise ProtocolError(f"frame refused: header is not JSON ({error})") from None
     if not isinstance(header, dict):
         raise ProtocolError("frame refused: header is not a JSON object")
-    return header, [_recv_exact(sock, n, deadline) for n in lengths]
+    return header, [_recv_exact(sock, n, deadline) if n else bytearray() for n in lengths]
 
 
 # --- values ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.channel import agent, protocol
 from autograder.channel.protocol import Codec, ProtocolError, read_frame, write_frame
-from autograder.channel.proxy import RemoteError, RemoteObject, TrustedChannel
+from autograder.channel.proxy import ChannelError, RemoteError, RemoteObject, TrustedChannel
 from coursepkg.dp import Node
 
 
@@ -414,3 +414,82 @@ def test_exposed_objects_have_a_readable_repr():
     from autograder.channel.proxy import Exposed
     text = repr(Exposed(object(), ("forward", "loss")))
     assert "0x" not in text and "forward, loss" in text
+
+
+def _requests(c):
+    return c.channel.endpoint.n_requests
+
+
+def test_a_method_of_the_students_class_is_looked_up_once_per_test_cell(student):
+    class Net:
+        def __init__(self):
+            self.calls = 0
+            self.scale = 2.0
+
+        def forward(self, x):
+            self.calls += 1
+            return x * self.scale
+
+    ns = {"net": Net()}
+    c = student(ns)
+    net = c.get("net")
+    before = _requests(c)
+    for _ in range(10):
+        assert net.forward(1.5) == 3.0
+    assert _requests(c) - before == 11           # one getattr, then one request per call
+    assert net.scale == 2.0 and net.scale == 2.0   # data attributes: read every time
+    assert _requests(c) - before == 13
+    # the student's code replaces the method on the instance: a setattr from the tests
+    # forgets what was cached, and an instance attribute is never cached
+    net.forward = None
+    ns["net"].forward = lambda x: -x
+    assert net.forward(1.5) == -1.5 and net.forward(2.0) == -2.0
+    assert _requests(c) - before == 13 + 1 + 4
+
+
+def test_method_lookups_are_forgotten_between_test_cells():
+    class Net:
+        def forward(self, x):
+            return "old"
+
+    ns, channel = {"net": Net()}, TrustedChannel()
+
+    def in_test_cell(body):  # one connection per test cell, as in grading
+        trusted_sock, student_sock = socket.socketpair()
+        thread = threading.Thread(target=agent.serve_socket, args=(student_sock, ns), daemon=True)
+        thread.start()
+        channel.attach(trusted_sock, time.monotonic() + 10)
+        try:
+            return body()
+        finally:
+            channel.detach()
+            thread.join(2)
+
+    net = in_test_cell(lambda: channel.request("global", "net"))
+    assert in_test_cell(lambda: (net.forward(0), net.forward(0))) == ("old", "old")
+    Net.forward = lambda self, x: "new"          # a student cell redefines the method
+    assert in_test_cell(lambda: net.forward(0)) == "new"
+
+
+def test_a_forged_method_claim_only_reaches_student_code_again(student, monkeypatch):
+    """The agent says which attributes are class methods; a lying agent can only make the
+    tests call the student's own object again, never anything of the tests'."""
+    monkeypatch.setattr(agent, "_is_class_method", lambda target, name, value: True)
+    ns = {"box": {"k": 1}, "f": lambda: 5}
+    c = student(ns)
+    box = c.get("box")
+    get = box.get
+    assert get("k") == 1 and box.get("k") == 1    # cached: still the student's dict.get
+    assert c.get("f")() == 5
+
+
+def test_a_malformed_getattr_reply_is_a_channel_error(student, monkeypatch):
+    real = agent._handler
+
+    def handler(namespace):
+        inner = real(namespace)
+        return lambda op, args: "not [value, bool]" if op == "getattr" else inner(op, args)
+    monkeypatch.setattr(agent, "_handler", handler)
+    c = student({"box": object()})
+    with pytest.raises(ChannelError):
+        c.get("box").anything
