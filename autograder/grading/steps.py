@@ -7,6 +7,7 @@ else nbgrader's defaults, and change only this:
 
     replaced   DeduplicateIds -> DeduplicateIdsAndSay          (preprocessors/containment.py)
                SaveAutoGrades -> SaveAutoGradesInOneTransaction (below)
+               CheckCellMetadata -> CheckCellMetadataSchemaOnce (preprocessors/metadata.py)
                Execute        -> the sandboxed executor          (worker/)
     inserted   DropWidgetState before OverwriteKernelspec and before SaveAutoGrades;
                CleanTestOutputs before SaveAutoGrades                (preprocessors/containment.py)
@@ -20,10 +21,10 @@ and split the autograde list where the gradebook is first needed:
 With nbgrader's defaults that is
 
     sanitize   ClearOutput, DeduplicateIdsAndSay, DropWidgetState, OverwriteKernelspec,
-               OverwriteCells, CheckCellMetadata
+               OverwriteCells, CheckCellMetadataSchemaOnce
     execute    Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput
     record     DropWidgetState, CleanTestOutputs, SaveAutoGradesInOneTransaction,
-               AssignLatePenalties, CheckCellMetadata
+               AssignLatePenalties, CheckCellMetadataSchemaOnce
 
 (nbconvert's ClearMetadataPreprocessor is disabled unless configured, as in nbgrader).
 The worker steps travel to the worker as import paths, so they must be importable there.
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
+    CheckCellMetadata,
     DeduplicateIds,
     Execute,
     OverwriteKernelspec,
@@ -47,6 +49,7 @@ from traitlets.utils.importstring import import_item
 
 from autograder.common.errors import UsageError
 from autograder.preprocessors.containment import CleanTestOutputs, DeduplicateIdsAndSay, DropWidgetState
+from autograder.preprocessors.metadata import CheckCellMetadataSchemaOnce
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -75,7 +78,8 @@ class SaveAutoGradesInOneTransaction(SaveAutoGrades):
         return nb, resources
 
 
-REPLACED = {DeduplicateIds: DeduplicateIdsAndSay, SaveAutoGrades: SaveAutoGradesInOneTransaction}
+REPLACED = {DeduplicateIds: DeduplicateIdsAndSay, SaveAutoGrades: SaveAutoGradesInOneTransaction,
+            CheckCellMetadata: CheckCellMetadataSchemaOnce}
 INSERTED_BEFORE = {OverwriteKernelspec: [DropWidgetState],
                    SaveAutoGrades: [DropWidgetState, CleanTestOutputs]}
 LISTS = ("sanitize_preprocessors", "autograde_preprocessors")

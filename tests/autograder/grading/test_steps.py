@@ -5,7 +5,6 @@ import pytest
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
-    CheckCellMetadata,
     ClearOutput,
     Execute,
     IgnorePattern,
@@ -23,6 +22,7 @@ from autograder.grading import steps as pipeline
 from autograder.grading.grader import GradeOptions, Grader, grade
 from autograder.grading.job import Job
 from autograder.preprocessors.containment import CleanTestOutputs, DeduplicateIdsAndSay, DropWidgetState
+from autograder.preprocessors.metadata import CheckCellMetadataSchemaOnce
 from autograder.worker.handin import steps_after_execute
 
 OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=True)
@@ -31,11 +31,11 @@ OPTIONS = GradeOptions(workers=1, cell_timeout=20, notebook_timeout=60, quiet=Tr
 def test_the_default_pipelines_are_nbgraders_lists_with_our_steps_substituted():
     steps = pipeline.build(Config())
     assert steps.sanitize == [ClearOutput, DeduplicateIdsAndSay, DropWidgetState,
-                              OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+                              OverwriteKernelspec, OverwriteCells, CheckCellMetadataSchemaOnce]
     assert steps.execute == [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput]
     assert steps.record == [DropWidgetState, CleanTestOutputs,
                             pipeline.SaveAutoGradesInOneTransaction, AssignLatePenalties,
-                            CheckCellMetadata]
+                            CheckCellMetadataSchemaOnce]
 
 
 def test_the_worker_gets_its_steps_as_import_paths_and_a_job_without_them_gets_nbgraders():
