@@ -58,6 +58,7 @@ class SandboxCheck(WorkerPlugin):
         self.problem: str | None = None
 
     async def setup(self, worker: Worker) -> None:
+        from autograder.sandbox import bytecode
         from autograder.sandbox.bubblewrap import check_bwrap
         if self.require_sandbox:
             self.problem = await asyncio.to_thread(check_bwrap)  # keeps heartbeats going
@@ -65,6 +66,7 @@ class SandboxCheck(WorkerPlugin):
             # (before any task of ours can arrive: imports racing in two threads break)
             for module in WORKER_MODULES:
                 await asyncio.to_thread(importlib.import_module, module)
+            await asyncio.to_thread(bytecode.ensure)  # this machine's tree (sandbox/bytecode.py)
         else:
             log.error("autograder: this worker cannot sandbox student code and closes "
                       "itself: %s", self.problem)
