@@ -168,7 +168,7 @@ class Cgroup:
                 except OSError:  # EBUSY: a task still exiting
                     if time.monotonic() > deadline:
                         raise
-                    time.sleep(0.05)
+                    time.sleep(0.005)
         self.dirs = []
 
 
@@ -185,6 +185,7 @@ def kill_until_empty(pids_of: Callable[[], list[int]], deadline: float,
     """SIGKILL what `pids_of()` lists until it lists nothing or the deadline passes (a fork
     bomb forks while we kill; pids.max bounds it). A v2 `cgroup.kill` file, when given and
     present, kills them all at once instead."""
+    pause = 0.002  # most sandboxes are empty a few ms after the kill: check soon, then less often
     while (pids := pids_of()) and time.monotonic() < deadline:
         if kill_file is not None and kill_file.exists():
             _write(kill_file, 1)
@@ -194,7 +195,8 @@ def kill_until_empty(pids_of: Callable[[], list[int]], deadline: float,
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(2 * pause, 0.02)
 
 
 def stale(prefix: str) -> list[Cgroup]:

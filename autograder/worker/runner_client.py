@@ -95,21 +95,25 @@ class RunnerClient:
             return CellResult.runner_failed(cell.grade_id, f"{type(error).__name__}: {error}")
 
     def close(self) -> None:
+        """Stop the runner. In a sandbox with a cgroup it is killed with all in it (it has
+        answered every run, nothing of it needs a clean exit, which cost the worker ~30 ms
+        per hand-in); otherwise it is asked to QUIT, then killed after 3 s."""
+        in_cgroup = self.sandbox is not None and self.sandbox.cgroup is not None
         try:
-            if self.process.poll() is None:
+            if self.process.poll() is None and not in_cgroup:
                 self.process.stdin.write(json.dumps({"cmd": QUIT}) + "\n")
                 self.process.stdin.flush()
                 self.process.wait(timeout=3)
         except (OSError, ValueError, subprocess.TimeoutExpired):
             pass
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            self._log.close()
-            if self.sandbox is not None:
+            if self.sandbox is not None:  # kills what is in its cgroup, bwrap included
                 self.sandbox.close()
                 self.sandbox = None
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            self._log.close()
 
 
 def runner_command(socket_path: Path) -> list[str]:
