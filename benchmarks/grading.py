@@ -1,7 +1,7 @@
 """Grading throughput: plain sequential `nbgrader autograde` vs `python -m autograder grade`
 (sandbox on), on the same N hand-ins, in one run.
 
-    .venv/bin/python benchmarks/grading.py [--n 20] [--workers 2]
+    .venv/bin/python benchmarks/grading.py [--n 20] [--workers 2] [--repeat 3]
     .venv/bin/python benchmarks/grading.py --n 200 --scheduler local   # or tcp://HOST:PORT
 
 With --scheduler, `cluster_benchmark` instead: the `tiny` assignment (so that a big class
@@ -12,8 +12,9 @@ stays serial in the parent (prepare + gradebook record), which bounds the speed-
 Hand-ins: the real `vanishing_gradients` assignment when solutions/ has it (the
 instructor's answers filled into the released notebook; every other one half-done),
 else the generated `tiny` assignment. Each tool gets its own copy of the same freshly
-released course, so both start from the same gradebook. Prints seconds per hand-in for
-both, the ratio, and where the time goes (student kernel and trusted runner start-up,
+released course, so both start from the same gradebook; with --repeat K both run K times,
+interleaved, on fresh copies. Prints seconds per hand-in for both, the ratio (the median
+over the repeats), and where the time goes (student kernel and trusted runner start-up,
 test cells and the channel round trips inside them, the rest).
 """
 import argparse
@@ -198,6 +199,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="hand-ins (>= 20 for the report)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="run both tools K times, interleaved, and report the median "
+                             "ratio (the machine's speed drifts between runs)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="Dask benchmark: 'local' (starts a scheduler on 127.0.0.1) or "
                              "tcp://HOST:PORT of a scheduler without workers")
@@ -211,43 +215,66 @@ def main() -> None:
         tmp = Path(tmp)
         course, assignment_id = build_course(tmp / "base", args.n)
         print(f"benchmark: {args.n} hand-ins of {assignment_id!r}, {os.cpu_count()} cores, "
-              f"autograder --workers {args.workers}, sandbox on")
-        plain = copy_course(course, tmp / "nbgrader")
-        ours = copy_course(course, tmp / "ours")
+              f"autograder --workers {args.workers}, sandbox on, {args.repeat} run(s) of each "
+              f"tool, interleaved, load average {os.getloadavg()[0]:.1f}")
+        runs = [one_pair(course, assignment_id, args, tmp / f"run{k}", nbgrader_first=k % 2 == 0)
+                for k in range(args.repeat)]
+        report(runs, args)
 
-        print("running nbgrader autograde (sequential) ...", flush=True)
-        t_nbgrader = timed([sys.executable, "-m", "nbgrader", "autograde", assignment_id,
-                            "--Execute.timeout=120", "--log-level=ERROR"],
-                           plain, REPO / "autograder")
-        print("running python -m autograder grade ...", flush=True)
-        t_ours = timed([sys.executable, "-m", "autograder", "grade", assignment_id,
-                        "--workers", str(args.workers), "--cell-timeout", "120"], ours, REPO)
 
-        same = scores(plain, assignment_id) == scores(ours, assignment_id)
-        recs = [records.load(ours, assignment_id, f"student{i:02d}") for i in range(args.n)]
-        per_handin = [r["seconds"] for r in recs]
+LABELS = {"nbgrader": "nbgrader autograde (sequential)", "ours": "python -m autograder grade"}
 
-        def median_of(key):
-            return statistics.median(r.get("timings", {}).get(key, 0.0) for r in recs)
-        startup = kernel_startup_seconds()
-        n = args.n
-        print(f"\nnbgrader autograde : {t_nbgrader:7.1f} s total, {t_nbgrader / n:6.2f} s per hand-in")
-        print(f"autograder grade   : {t_ours:7.1f} s total, {t_ours / n:6.2f} s per hand-in")
-        print(f"throughput ratio   : {t_nbgrader / t_ours:.2f}x  (target >= 2.0x)")
-        print(f"same scores        : {same}")
-        print("where the time goes:")
-        print(f"  bare kernel start-up (unsandboxed, median of 3): {startup:.2f} s")
-        print(f"  sandboxed hand-in in a worker (start, run, stop): median "
-              f"{statistics.median(per_handin):.2f} s, total {sum(per_handin):.1f} s "
-              f"over {args.workers} worker(s)")
-        print(f"  per sandboxed hand-in (medians): student kernel start "
-              f"{median_of('kernel_start'):.2f} s, trusted runner start "
-              f"{median_of('trusted_start'):.2f} s (in parallel with the kernel), test "
-              f"cells {median_of('trusted_cells'):.2f} s of which waiting on "
-              f"{median_of('channel_requests'):.0f} channel round trips "
-              f"{median_of('channel_wait'):.2f} s (student code runs inside them)")
-        print(f"  nbgrader per hand-in minus bare kernel start-up: "
-              f"{t_nbgrader / n - startup:.2f} s (execution + gradebook + conversion)")
+
+def one_pair(course: Course, assignment_id: str, args, folder: Path,
+             nbgrader_first: bool) -> dict:
+    """Both tools on fresh copies of the same course, one after the other (the order
+    alternates between repeats, so a machine that speeds up or slows down during the
+    benchmark favours neither)."""
+    plain, ours = copy_course(course, folder / "nbgrader"), copy_course(course, folder / "ours")
+    seconds = {}
+    for tool in (("nbgrader", "ours") if nbgrader_first else ("ours", "nbgrader")):
+        print(f"running {LABELS[tool]} ...", flush=True)
+        if tool == "nbgrader":
+            seconds[tool] = timed([sys.executable, "-m", "nbgrader", "autograde", assignment_id,
+                                   "--Execute.timeout=120", "--log-level=ERROR"],
+                                  plain, REPO / "autograder")
+        else:
+            seconds[tool] = timed([sys.executable, "-m", "autograder", "grade", assignment_id,
+                                   "--workers", str(args.workers), "--cell-timeout", "120"],
+                                  ours, REPO)
+    recs = [records.load(ours, assignment_id, f"student{i:02d}") for i in range(args.n)]
+    return {**seconds, "same": scores(plain, assignment_id) == scores(ours, assignment_id),
+            "recs": recs}
+
+
+def report(runs: list[dict], args) -> None:
+    n = args.n
+    for k, run in enumerate(runs, 1):
+        print(f"\nrun {k}: nbgrader autograde {run['nbgrader']:6.1f} s ({run['nbgrader'] / n:.2f} "
+              f"s per hand-in), autograder grade {run['ours']:6.1f} s ({run['ours'] / n:.2f} s per "
+              f"hand-in): {run['nbgrader'] / run['ours']:.2f}x, same scores: {run['same']}")
+    ratios = sorted(run["nbgrader"] / run["ours"] for run in runs)
+    recs = [r for run in runs for r in run["recs"]]
+    per_handin = [r["seconds"] for r in recs]
+
+    def median_of(key):
+        return statistics.median(r.get("timings", {}).get(key, 0.0) for r in recs)
+    startup = kernel_startup_seconds()
+    t_nbgrader = statistics.median(run["nbgrader"] for run in runs)
+    print(f"\nthroughput ratio   : {statistics.median(ratios):.2f}x median of {len(runs)} "
+          f"(all: {', '.join(f'{r:.2f}x' for r in ratios)}; target >= 2.0x)")
+    print(f"same scores        : {all(run['same'] for run in runs)}")
+    print("where the time goes (medians over all runs):")
+    print(f"  bare kernel start-up (unsandboxed, median of 3): {startup:.2f} s")
+    print(f"  sandboxed hand-in in a worker (start, run, stop): median "
+          f"{statistics.median(per_handin):.2f} s over {args.workers} worker(s)")
+    print(f"  per sandboxed hand-in: student kernel start {median_of('kernel_start'):.2f} s, "
+          f"trusted runner start {median_of('trusted_start'):.2f} s (in parallel with the "
+          f"kernel), test cells {median_of('trusted_cells'):.2f} s of which waiting on "
+          f"{median_of('channel_requests'):.0f} channel round trips "
+          f"{median_of('channel_wait'):.2f} s (student code runs inside them)")
+    print(f"  nbgrader per hand-in minus bare kernel start-up: "
+          f"{t_nbgrader / n - startup:.2f} s (execution + gradebook + conversion)")
 
 
 if __name__ == "__main__":
