@@ -1,7 +1,7 @@
 """Grading throughput: plain sequential `nbgrader autograde` vs `python -m autograder grade`
 (sandbox on), on the same N hand-ins, in one run.
 
-    .venv/bin/python benchmarks/grading.py [--n 20] [--workers 2] [--repeat 3]
+    .venv/bin/python benchmarks/grading.py [--n 20] [--workers N] [--repeat 3]
     .venv/bin/python benchmarks/grading.py --n 200 --scheduler local   # or tcp://HOST:PORT
 
 With --scheduler, `cluster_benchmark` instead: the `tiny` assignment (so that a big class
@@ -32,7 +32,7 @@ import nbformat
 
 from autograder.commands.demo import make_class, pick_assignment
 from autograder.commands.release import release
-from autograder.common import records
+from autograder.common import defaults, records
 from autograder.common.course import REPO, Course
 from autograder.common.generate import register
 from autograder.demo import tiny_class as tiny
@@ -198,7 +198,8 @@ def cluster_benchmark(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20, help="hand-ins (>= 20 for the report)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=defaults.workers(),
+                        help="autograder grade --workers (default: its own default)")
     parser.add_argument("--repeat", type=int, default=1, metavar="K",
                         help="run both tools K times, interleaved, and report the median "
                              "ratio (the machine's speed drifts between runs)")

@@ -13,7 +13,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--student", action="append", default=[], metavar="S",
                         help="grade only this student (repeatable)")
     parser.add_argument("--workers", type=positive_int, default=defaults.workers(), metavar="N",
-                        help="hand-ins graded in parallel (default: number of cores)")
+                        help="hand-ins graded in parallel (default: number of cores + 1, "
+                             f"here {defaults.workers()})")
     parser.add_argument("--cell-timeout", type=positive_float, default=defaults.CELL_TIMEOUT,
                         metavar="S", help="seconds one cell may run before it is interrupted "
                                           f"(default {defaults.CELL_TIMEOUT:g})")

@@ -9,5 +9,9 @@ STORAGE_MB = 512           # one tmpfs for /handin, HOME, /tmp, /dev/shm (counts
 
 
 def workers() -> int:
-    """Hand-ins graded in parallel by default: the number of cores."""
-    return os.cpu_count() or 1
+    """Hand-ins graded in parallel by default: the number of cores, plus one. A hand-in's
+    processes wait on each other (lock-step: its kernel, the trusted runner and the
+    worker take turns), so one hand-in keeps ~0.85 of a core busy and the extra one fills
+    the gaps. benchmarks/grading.py, 2 cores, 20 real hand-ins, medians of 3 interleaved
+    runs: 2 workers 1.83x nbgrader's throughput, 3 workers 2.00x, 4 workers 1.90x."""
+    return (os.cpu_count() or 1) + 1
