@@ -72,6 +72,7 @@ MAX_INT_BITS = 1000
 DTYPES = {np.dtype(name).str: np.dtype(name) for name in (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64", "complex64", "complex128")}
+IOV_BATCH = 512  # buffers per sendmsg call
 _PREFIX = struct.Struct("<II")
 _LENGTH = struct.Struct("<Q")
 
@@ -127,7 +128,7 @@ def send_checked(sock: socket.socket, text: bytes, views: list[memoryview]) -> N
         b"".join(_LENGTH.pack(v.nbytes) for v in views) + text
     parts = [memoryview(head), *(v for v in views if v.nbytes)]
     while parts:
-        sent = sock.sendmsg(parts)
+        sent = sock.sendmsg(parts[:IOV_BATCH])  # the kernel takes at most IOV_MAX (1024)
         while parts and sent >= parts[0].nbytes:
             sent -= parts[0].nbytes
             parts.pop(0)

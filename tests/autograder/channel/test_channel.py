@@ -493,3 +493,12 @@ def test_a_malformed_getattr_reply_is_a_channel_error(student, monkeypatch):
     c = student({"box": object()})
     with pytest.raises(ChannelError):
         assert c.get("box").anything is None  # never reached: the reply is malformed
+
+
+def test_a_value_of_more_arrays_than_one_sendmsg_takes_crosses_whole(student):
+    history = [np.full(3, float(i)) for i in range(protocol.MAX_BUFFERS - 10)]
+    c = student({"history": history, "echo": lambda xs: xs})
+    got = c.get("history")
+    assert len(got) == len(history) and all(np.array_equal(a, b) for a, b in zip(got, history))
+    back = c.get("echo")(got[:1500])
+    assert [float(a[0]) for a in back] == [float(i) for i in range(1500)]
