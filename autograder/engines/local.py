@@ -17,6 +17,7 @@ from typing import Any
 
 from autograder.common.errors import UsageError
 from autograder.engines.base import Completion, Engine, WorkerFunction
+from autograder.sandbox import bytecode
 
 
 def _init_pool_worker(grading_pid: int) -> None:
@@ -58,6 +59,7 @@ class LocalPool(Engine):
         if workers < 1:
             raise UsageError(f"the local pool needs at least 1 worker, got {workers}")
         self.workers = workers
+        bytecode.ensure()  # the sandboxes these processes start cannot write it themselves
         context = start_forkserver(preload)
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                            initializer=_init_pool_worker,

@@ -42,7 +42,6 @@ from autograder.grading.extensions import apply_pending
 from autograder.grading.job import Job, Outcome, TrustedCell
 from autograder.grading.names import student_names
 from autograder.preprocessors.containment import MAX_NOTEBOOK_BYTES, StepFailed, notes, run_steps
-from autograder.sandbox import bytecode
 from autograder.sandbox.bubblewrap import DROPPED_WITHOUT_SANDBOX, Limits, check_bwrap, check_cgroups
 
 
@@ -245,8 +244,6 @@ def grade(course: Course, assignment_id: str, students: list[str] = (),
     warnings.filterwarnings("ignore", message=".*not in session.*")
     course.check_assignment(assignment_id)
     cgroups = _check_sandbox(options)
-    if options.sandbox and not options.scheduler:  # (Dask workers: dask_cluster.py)
-        bytecode.ensure()
     summary = Summary(assignment_id)
     todo = []
     for student in _select(course, assignment_id, list(students)):

@@ -94,7 +94,6 @@ def replay_all(course: Course, assignment_id: str, students: list[str],
     from autograder.engines import make_engine
     from autograder.entrypoints import WORKER_MODULES
     from autograder.grading.grader import _run_job, trusted_cells
-    from autograder.sandbox import bytecode
     from autograder.sandbox.bubblewrap import check_bwrap
     todo = {}
     for student in students:
@@ -111,7 +110,6 @@ def replay_all(course: Course, assignment_id: str, students: list[str],
         print(f"feedback: no replay of figures after hidden tests ({problem}); those cells "
               "show a note", file=sys.stderr)
         return {}
-    bytecode.ensure()
     started = time.monotonic()
     trusted = trusted_cells(nbformat.read(course.source_notebook(assignment_id), as_version=4))
     template = _job_template(course, assignment_id)

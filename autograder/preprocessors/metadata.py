@@ -40,6 +40,11 @@ def _compiled(schema_json: str) -> Any:
 
 
 class _SchemaOnceBase(BaseMetadataValidator):
+    def _validator(self) -> Any:
+        if getattr(self, "_compiled_validator", None) is None:  # once per notebook
+            self._compiled_validator = _compiled(json.dumps(self.schema, sort_keys=True))
+        return self._compiled_validator
+
     def validate_cell(self, cell: NotebookNode) -> None:
         """nbgrader's BaseMetadataValidator.validate_cell with a compiled validator."""
         if "nbgrader" not in cell.metadata:
@@ -51,8 +56,7 @@ class _SchemaOnceBase(BaseMetadataValidator):
         if schema > self.schema_version:
             raise SchemaTooNewError(f"Schema version is too new: {schema} (expected "
                                     f"{self.schema_version})", schema, self.schema_version)
-        validator = _compiled(json.dumps(self.schema, sort_keys=True))
-        error = best_match(validator.iter_errors(cell.metadata["nbgrader"]))
+        error = best_match(self._validator().iter_errors(cell.metadata["nbgrader"]))
         if error is not None:
             raise error
 

@@ -5,8 +5,9 @@ without a current .pyc file is compiled again in every student kernel and truste
 that imports it: about 40 ms of CPU per process for autograder's runner and channel and
 coursepkg (benchmarks/grading.py). pip compiles what it installs into site-packages, but
 not the source tree of an editable install, and a shell with PYTHONDONTWRITEBYTECODE=1
-never writes the cache at all. `ensure()` compiles what is missing or stale, once per
-grading run, in the grading process (compileall: one stat per file when all is current).
+never writes the cache at all. `ensure()` compiles what is missing or stale before any
+sandbox starts on a machine: the local engine's pool on this one, each Dask worker on its
+own (engines/); compileall costs one stat per file when all is current.
 Where the tree is not writable nothing changes: the sandboxes compile in memory as before.
 """
 import compileall
